@@ -1,0 +1,160 @@
+// Package lama is LaMa's FFC-ResNet inpainting generator (Suvorov et al.,
+// WACV 2022): its configuration read off a state dict, its weights, and its
+// inference forward pass on aerofill's engine (nn, fft). It reproduces the
+// official PyTorch generator's output; it does not decode images or pick
+// masks (see restore) and it does not train (see train).
+package lama
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aerofill/aerofill/modelio"
+)
+
+// Param is one named float32 parameter or buffer of the generator.
+type Param struct {
+	Shape []int
+	Data  []float32
+}
+
+// Weights is a generator's state dict with bare LaMa names
+// ("model.1.ffc.convl2l.weight"), and the configuration they imply.
+type Weights struct {
+	Config Config
+	Params map[string]*Param
+}
+
+// LoadWeights reads a generator from a checkpoint file of any format that
+// modelio reads: a bare state dict (.pt/.pth), a LaMa/Lightning checkpoint
+// whose tensors are named "generator.…", or safetensors.
+func LoadWeights(path string) (*Weights, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	w, err := WeightsFromTensors(f.Tensors)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return w, nil
+}
+
+// WeightsFromTensors picks the generator's tensors out of a state dict
+// (names "model.…", or "generator.model.…" when the dict holds a whole
+// training module), converts them to float32 and infers the configuration.
+func WeightsFromTensors(ts map[string]*modelio.Tensor) (*Weights, error) {
+	prefix := ""
+	if _, ok := ts["model.1.ffc.convl2l.weight"]; !ok {
+		if _, ok := ts["generator.model.1.ffc.convl2l.weight"]; ok {
+			prefix = "generator."
+		} else {
+			return nil, fmt.Errorf("not a LaMa generator: no tensor model.1.ffc.convl2l.weight (nor generator.model.1.ffc.convl2l.weight)")
+		}
+	}
+	params := map[string]*Param{}
+	for name, t := range ts {
+		if !strings.HasPrefix(name, prefix+"model.") {
+			continue
+		}
+		bare := strings.TrimPrefix(name, prefix)
+		if strings.HasSuffix(bare, "num_batches_tracked") {
+			continue
+		}
+		data, err := t.Float32()
+		if err != nil {
+			return nil, fmt.Errorf("tensor %s: %w", name, err)
+		}
+		params[bare] = &Param{Shape: append([]int(nil), t.Shape...), Data: data}
+	}
+	cfg, err := inferConfig(params)
+	if err != nil {
+		return nil, err
+	}
+	w := &Weights{Config: cfg, Params: params}
+	if err := w.check(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Names returns the parameter names in a stable order (by layer index,
+// then name), for writing files.
+func (w *Weights) Names() []string {
+	names := make([]string, 0, len(w.Params))
+	for n := range w.Params {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := layerIndex(names[i]), layerIndex(names[j])
+		if a != b {
+			return a < b
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+// NumParams counts the trainable parameters (BatchNorm running statistics
+// excluded), as PyTorch's sum(p.numel() for p in parameters()) does.
+func (w *Weights) NumParams() int {
+	n := 0
+	for name, p := range w.Params {
+		if strings.HasSuffix(name, "running_mean") || strings.HasSuffix(name, "running_var") {
+			continue
+		}
+		n += len(p.Data)
+	}
+	return n
+}
+
+// layerIndex returns N of "model.N.…", or a large number.
+func layerIndex(name string) int {
+	rest := strings.TrimPrefix(name, "model.")
+	if i := strings.IndexByte(rest, '.'); i > 0 {
+		if n, err := strconv.Atoi(rest[:i]); err == nil {
+			return n
+		}
+	}
+	return 1 << 30
+}
+
+// get returns the named parameter after checking its shape; a nil want
+// accepts any shape.
+func (w *Weights) get(name string, want ...int) (*Param, error) {
+	p, ok := w.Params[name]
+	if !ok {
+		return nil, fmt.Errorf("missing tensor %s", name)
+	}
+	if want != nil && !sameShape(p.Shape, want) {
+		return nil, fmt.Errorf("tensor %s has shape %v, want %v", name, p.Shape, want)
+	}
+	if n := product(p.Shape); n != len(p.Data) {
+		return nil, fmt.Errorf("tensor %s: shape %v holds %d values, not %d", name, p.Shape, n, len(p.Data))
+	}
+	return p, nil
+}
+
+func (w *Weights) has(name string) bool { _, ok := w.Params[name]; return ok }
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func product(s []int) int {
+	n := 1
+	for _, v := range s {
+		n *= v
+	}
+	return n
+}
