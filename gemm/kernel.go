@@ -1,0 +1,118 @@
+package gemm
+
+import "math"
+
+// A microKernel computes one MR×NR tile of C from a packed A panel (kc×MR,
+// element (p, i) at a[p*MR+i]) and a packed B panel (kc×NR, element (p, j)
+// at b[p*NR+j]) and stores it through a tileDesc.
+type microKernel struct {
+	name   string
+	mr, nr int
+	kc     int  // depth of a K block: the B panel kc×NR should sit in L1
+	masked bool // run stores partial tiles (nr < NR) itself
+	// run computes the product and stores it as d says. It is given only
+	// tiles with d.act != ActSigmoid and, unless masked, d.nr == NR.
+	run func(kc int, a, b []float32, d *tileDesc)
+}
+
+// tileDesc says where a tile goes and what happens on the way (see
+// Epilogue). c, bias and res start at the tile's first element.
+type tileDesc struct {
+	c      []float32
+	ldc    int
+	mr, nr int       // valid rows and columns, 1..MR and 1..NR
+	load   bool      // add the old value of C
+	bias   []float32 // per row; nil for none
+	act    Act
+	res    []float32 // residual; nil for none
+	ldr    int
+}
+
+// tile runs k on one tile, routing what k.run does not handle (sigmoid,
+// partial tiles of unmasked kernels) through a scratch tile and storeGo.
+func (k *microKernel) tile(kc int, a, b []float32, d *tileDesc, scratch []float32) {
+	if d.act != ActSigmoid && (k.masked || d.nr == k.nr) {
+		k.run(kc, a, b, d)
+		return
+	}
+	raw := tileDesc{c: scratch, ldc: k.nr, mr: k.mr, nr: k.nr}
+	k.run(kc, a, b, &raw)
+	storeGo(scratch, k.nr, d)
+}
+
+// storeGo stores the raw product p (row stride ldp) through d: the
+// Epilogue, written out in Go.
+func storeGo(p []float32, ldp int, d *tileDesc) {
+	for i := 0; i < d.mr; i++ {
+		pr := p[i*ldp : i*ldp+d.nr]
+		cr := d.c[i*d.ldc : i*d.ldc+d.nr]
+		var bias float32
+		if d.bias != nil {
+			bias = d.bias[i]
+		}
+		var rr []float32
+		if d.res != nil {
+			rr = d.res[i*d.ldr : i*d.ldr+d.nr]
+		}
+		for j, v := range pr {
+			v += bias
+			if d.load {
+				v += cr[j]
+			}
+			v = applyAct(d.act, v)
+			if rr != nil {
+				v += rr[j]
+			}
+			cr[j] = v
+		}
+	}
+}
+
+// applyAct returns act(v).
+func applyAct(act Act, v float32) float32 {
+	switch act {
+	case ActReLU:
+		if v < 0 || v != v {
+			// max(v, 0) as the assembly's VMAXPS(v, 0) computes it: NaN → 0.
+			return 0
+		}
+	case ActSigmoid:
+		return Sigmoid(v)
+	}
+	return v
+}
+
+// Sigmoid returns 1/(1+exp(-v)), computed in float64 and rounded once.
+func Sigmoid(v float32) float32 {
+	return float32(1 / (1 + math.Exp(-float64(v))))
+}
+
+// Pure-Go micro-kernel: always compiled, the only one under noasm.
+const (
+	goMR = 4
+	goNR = 16
+)
+
+var goKernel = &microKernel{
+	name: "go4x16", mr: goMR, nr: goNR, kc: 256, masked: true,
+	run: kernelGo,
+}
+
+// kernelGo is the pure-Go micro-kernel: acc = Σ_p a[p*4+i]·b[p*16+j],
+// then storeGo.
+func kernelGo(kc int, a, b []float32, d *tileDesc) {
+	var acc [goMR * goNR]float32
+	a = a[:kc*goMR]
+	b = b[:kc*goNR]
+	for p := 0; p < kc; p++ {
+		ap := a[p*goMR : p*goMR+goMR]
+		bp := (*[goNR]float32)(b[p*goNR : p*goNR+goNR])
+		for i, av := range ap {
+			row := (*[goNR]float32)(acc[i*goNR : i*goNR+goNR])
+			for j := range row {
+				row[j] += av * bp[j]
+			}
+		}
+	}
+	storeGo(acc[:], goNR, d)
+}

@@ -1,0 +1,121 @@
+//go:build amd64 && !noasm
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_kernels.go
+
+// tile is tileDesc as the assembly kernels read it; the field offsets are
+// fixed (the kernels load them by number; TestTileLayout checks them).
+type tile struct {
+	c     *float32  // 0: C[0, 0] of the tile
+	ldc   int       // 8: row stride of C, in elements
+	bias  *float32  // 16: bias of the tile's first row, nil for none
+	res   *float32  // 24: residual of the tile's first element, nil for none
+	ldr   int       // 32: row stride of the residual
+	flags uint64    // 40: flagLoad | flagReLU
+	mr    int       // 48: rows to store, 1..MR
+	masks [7]uint16 // 56: AVX-512 only: lanes of vector v to load and store
+}
+
+const (
+	flagLoad = 1 << 0 // add the old value of C
+	flagReLU = 1 << 1 // max(v, 0) after bias and load, before the residual
+)
+
+// The assembly micro-kernels. Each computes, for a kc-deep packed A panel
+// (MR rows) and B panel (NR columns),
+//
+//	for i := 0; i < t.mr; i++ {
+//		for j := 0; j < NR; j++ {        // AVX-512: only where bit j%16 of t.masks[j/16] is set
+//			v := Σ_p a[p*MR+i] * b[p*NR+j]  // float32 FMAs, in order of p
+//			if t.flags&flagLoad != 0 { v += c[i*ldc+j] }
+//			if t.bias != nil { v += bias[i] }
+//			if t.flags&flagReLU != 0 { v = max(v, 0) }
+//			if t.res != nil { v += res[i*ldr+j] }
+//			c[i*ldc+j] = v
+//		}
+//	}
+//
+// AVX-512 kernels read and write C and the residual only where the mask
+// allows; AVX2 kernels always touch whole rows of NR.
+
+//go:noescape
+func kernAVX512x12x32(kc int, a, b *float32, t *tile)
+
+//go:noescape
+func kernAVX512x8x48(kc int, a, b *float32, t *tile)
+
+//go:noescape
+func kernAVX512x6x64(kc int, a, b *float32, t *tile)
+
+//go:noescape
+func kernAVX512x4x96(kc int, a, b *float32, t *tile)
+
+//go:noescape
+func kernAVX2x6x16(kc int, a, b *float32, t *tile)
+
+// asmKernel wraps an assembly kernel as a microKernel.
+func asmKernel(name string, mr, nr, kc int, avx512 bool, fn func(kc int, a, b *float32, t *tile)) *microKernel {
+	k := &microKernel{name: name, mr: mr, nr: nr, kc: kc, masked: avx512}
+	k.run = func(kc int, a, b []float32, d *tileDesc) {
+		// Bounds: the kernel reads kc·MR of a and kc·NR of b, and touches
+		// d.mr rows of d.nr (AVX-512) or NR (AVX2) columns of C and res.
+		w := nr
+		if avx512 {
+			w = d.nr
+		}
+		_ = a[kc*mr-1]
+		_ = b[kc*nr-1]
+		_ = d.c[(d.mr-1)*d.ldc+w-1]
+		t := tile{c: &d.c[0], ldc: d.ldc, mr: d.mr}
+		if d.load {
+			t.flags |= flagLoad
+		}
+		if d.act == ActReLU {
+			t.flags |= flagReLU
+		}
+		if d.bias != nil {
+			_ = d.bias[d.mr-1]
+			t.bias = &d.bias[0]
+		}
+		if d.res != nil {
+			_ = d.res[(d.mr-1)*d.ldr+w-1]
+			t.res, t.ldr = &d.res[0], d.ldr
+		}
+		if avx512 {
+			for v := 0; v*16 < nr; v++ {
+				lanes := min(max(d.nr-16*v, 0), 16)
+				t.masks[v] = uint16(1<<lanes - 1)
+			}
+		}
+		fn(kc, &a[0], &b[0], &t)
+	}
+	return k
+}
+
+var (
+	avx512Kernels = []*microKernel{
+		asmKernel("avx512-12x32", 12, 32, 256, true, kernAVX512x12x32),
+		asmKernel("avx512-8x48", 8, 48, 256, true, kernAVX512x8x48),
+		asmKernel("avx512-6x64", 6, 64, 192, true, kernAVX512x6x64),
+		asmKernel("avx512-4x96", 4, 96, 128, true, kernAVX512x4x96),
+	}
+	avx2Kernel = asmKernel("avx2-6x16", 6, 16, 256, false, kernAVX2x6x16)
+)
+
+// kernels lists the micro-kernels usable on this machine, best first.
+var kernels = func() []*microKernel {
+	var ks []*microKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Kernels...)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Kernel)
+	}
+	return append(ks, goKernel)
+}()
+
+// activeKernel is the micro-kernel chosen for this machine.
+var activeKernel = kernels[0]

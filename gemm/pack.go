@@ -1,0 +1,128 @@
+package gemm
+
+import "sync"
+
+// PackedA is the left operand of MulPacked, an m×k matrix packed once into
+// the micro-kernel's layout: for each block of kc columns, the rows in
+// panels of MR (the last panel padded with zeros), each panel kc×MR with
+// element (p, i) at p*MR+i. A PackedA is immutable and may be used by many
+// goroutines at once.
+type PackedA struct {
+	m, k int
+	kern *microKernel
+	mPad int // m rounded up to a multiple of MR
+	data []float32
+}
+
+// PackA packs the m×k row-major matrix a (row stride lda) for MulPacked.
+func PackA(m, k int, a []float32, lda int) *PackedA {
+	checkMatrix("PackA", "A", m, k, a, lda)
+	p := new(PackedA)
+	p.packWith(activeKernel, m, k, a, lda, false, 1)
+	return p
+}
+
+// Rows returns m.
+func (p *PackedA) Rows() int { return p.m }
+
+// Cols returns k.
+func (p *PackedA) Cols() int { return p.k }
+
+// packWith packs alpha·op(A) for kernel kern, reusing p.data when it is
+// large enough.
+func (p *PackedA) packWith(kern *microKernel, m, k int, a []float32, lda int, trans bool, alpha float32) {
+	mr := kern.mr
+	p.m, p.k, p.kern = m, k, kern
+	p.mPad = (m + mr - 1) / mr * mr
+	n := p.mPad * k
+	if cap(p.data) < n {
+		p.data = make([]float32, n)
+	}
+	p.data = p.data[:n]
+	for pc := 0; pc < k; pc += kern.kc {
+		kc := min(kern.kc, k-pc)
+		for ir := 0; ir < p.mPad; ir += mr {
+			dst := p.panel(pc, ir)[:kc*mr]
+			for i := 0; i < mr; i++ {
+				row := ir + i
+				if row >= m {
+					for q := 0; q < kc; q++ {
+						dst[q*mr+i] = 0
+					}
+					continue
+				}
+				if trans {
+					for q := 0; q < kc; q++ {
+						dst[q*mr+i] = alpha * a[(pc+q)*lda+row]
+					}
+				} else {
+					src := a[row*lda+pc : row*lda+pc+kc]
+					for q, v := range src {
+						dst[q*mr+i] = alpha * v
+					}
+				}
+			}
+		}
+	}
+}
+
+// panel returns the packed panel of rows [ir, ir+MR) in the K block that
+// starts at column pc.
+func (p *PackedA) panel(pc, ir int) []float32 {
+	kc := min(p.kern.kc, p.k-pc)
+	return p.data[pc*p.mPad+ir*kc:]
+}
+
+var packedAPool = sync.Pool{New: func() any { return new(PackedA) }}
+
+func getPackedA() *PackedA  { return packedAPool.Get().(*PackedA) }
+func putPackedA(p *PackedA) { packedAPool.Put(p) }
+
+// matrixB packs an ordinary row-major matrix, or its transpose, as the B
+// operand of Sgemm.
+type matrixB struct {
+	b     []float32
+	ldb   int
+	trans bool
+}
+
+func (m *matrixB) PackB(dst []float32, nr, k0, kc, n0, nc int) {
+	if m.trans {
+		// B[p, j] = b[j*ldb + p]: gather columns.
+		for j := 0; j < nc; j++ {
+			src := m.b[(n0+j)*m.ldb+k0 : (n0+j)*m.ldb+k0+kc]
+			d := dst[(j/nr)*kc*nr+j%nr:]
+			for p, v := range src {
+				d[p*nr] = v
+			}
+		}
+		return
+	}
+	PackRows(dst, nr, kc, nc, func(p int) []float32 {
+		off := (k0+p)*m.ldb + n0
+		return m.b[off : off+nc]
+	})
+}
+
+// PackRows is the packing loop of a BPacker whose block rows are plain
+// slices: row(p) returns the nc values of block row p (0 ≤ p < kc), and
+// PackRows scatters them into nr-wide panels in dst.
+func PackRows(dst []float32, nr, kc, nc int, row func(p int) []float32) {
+	for p := 0; p < kc; p++ {
+		src := row(p)[:nc]
+		PackRow(dst, nr, kc, p, 0, src)
+	}
+}
+
+// PackRow writes src as the columns [j0, j0+len(src)) of row p of a block
+// of depth kc packed in nr-wide panels.
+func PackRow(dst []float32, nr, kc, p, j0 int, src []float32) {
+	for len(src) > 0 {
+		q, r := j0/nr, j0%nr
+		n := min(nr-r, len(src))
+		off := q*kc*nr + p*nr + r
+		copy(dst[off:off+n], src[:n])
+		src = src[n:]
+		j0 += n
+	}
+}
