@@ -1,0 +1,1030 @@
+package modelio
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file is a pickle virtual machine that builds data, never behaviour:
+// Python's containers and scalars become the Go values below, the few
+// callables torch.save needs are interpreted by name (see reduce), and every
+// other class becomes a pyObject that records what it was given and does
+// nothing. Protocols 0 to 5 are read, except the extension registry (EXT*)
+// and out-of-band buffers (NEXT_BUFFER).
+//
+// Values on the machine's stack:
+//
+//	None       nil
+//	bool       bool
+//	int        int64, or *big.Int when it does not fit
+//	float      float64
+//	str        string
+//	bytes      []byte
+//	tuple      pyTuple
+//	list       *pyList
+//	dict       *pyDict (OrderedDict too)
+//	set        *pySet
+//	global     *pyGlobal (a module.name reference, not resolved)
+//	instance   *pyObject (opaque), or what the persistent-load and reduce
+//	           hooks return (torch: *torchStorage, *torchTensor)
+
+type pyTuple []any
+
+type pyList struct{ items []any }
+
+type pySet struct{ items []any }
+
+// pyDict is an insertion-ordered dict. Keys of the hashable scalar types
+// (string, int64, bool, float64, None) are indexed and replaced in place on
+// reassignment, as in Python; other keys are appended.
+type pyDict struct {
+	keys, vals []any
+	index      map[any]int
+}
+
+func (d *pyDict) set(k, v any) {
+	switch k.(type) {
+	case string, int64, bool, float64, nil:
+		if i, ok := d.index[k]; ok {
+			d.vals[i] = v
+			return
+		}
+		if d.index == nil {
+			d.index = make(map[any]int)
+		}
+		d.index[k] = len(d.keys)
+	}
+	d.keys = append(d.keys, k)
+	d.vals = append(d.vals, v)
+}
+
+func (d *pyDict) get(k string) (any, bool) {
+	i, ok := d.index[k]
+	if !ok {
+		return nil, false
+	}
+	return d.vals[i], true
+}
+
+type pyGlobal struct{ module, name string }
+
+func (g *pyGlobal) String() string { return g.module + "." + g.name }
+
+// pyObject is an instance of a class the machine does not know. It absorbs
+// REDUCE, NEWOBJ, BUILD, SETITEM(S), APPEND(S) and ADDITEMS, keeping only a
+// count of what it was given, and is never looked into.
+type pyObject struct {
+	class   any // usually *pyGlobal
+	args    any
+	state   any
+	nstored int
+}
+
+func (o *pyObject) className() string {
+	if g, ok := o.class.(*pyGlobal); ok {
+		return g.String()
+	}
+	return "an unknown class"
+}
+
+// Limits that bound the work and memory a hostile pickle can cause. Every
+// opcode allocates at most a small constant amount besides the bytes it
+// carries (which are bounded by the input), so capping opcodes caps memory.
+const (
+	maxPickleOps   = 8 << 20 // about 50 per tensor in torch files
+	maxPickleMarks = 1 << 16 // nesting depth of MARKs
+	maxLongText    = 4096    // digits in a protocol-0 LONG
+)
+
+// unpickler runs one pickle.
+type unpickler struct {
+	data  []byte
+	pos   int
+	stack []any
+	marks []int
+	memo  map[uint64]any
+	ops   int
+
+	opStart int // offset of the opcode being run, for errors
+
+	// persistentLoad resolves a persistent id (PERSID, BINPERSID).
+	persistentLoad func(pid any) (any, error)
+	// reduce implements a call of a known global (REDUCE, NEWOBJ, INST,
+	// OBJ). It returns handled=false for globals it does not know, which
+	// then become pyObjects.
+	reduce func(g *pyGlobal, args pyTuple) (v any, handled bool, err error)
+}
+
+// Opcodes, as in CPython's Lib/pickle.py.
+const (
+	opMark           = '('
+	opStop           = '.'
+	opPop            = '0'
+	opPopMark        = '1'
+	opDup            = '2'
+	opFloat          = 'F'
+	opInt            = 'I'
+	opBinInt         = 'J'
+	opBinInt1        = 'K'
+	opLong           = 'L'
+	opBinInt2        = 'M'
+	opNone           = 'N'
+	opPersID         = 'P'
+	opBinPersID      = 'Q'
+	opReduce         = 'R'
+	opString         = 'S'
+	opBinString      = 'T'
+	opShortBinString = 'U'
+	opUnicode        = 'V'
+	opBinUnicode     = 'X'
+	opAppend         = 'a'
+	opBuild          = 'b'
+	opGlobal         = 'c'
+	opDict           = 'd'
+	opEmptyDict      = '}'
+	opAppends        = 'e'
+	opGet            = 'g'
+	opBinGet         = 'h'
+	opInst           = 'i'
+	opLongBinGet     = 'j'
+	opList           = 'l'
+	opEmptyList      = ']'
+	opObj            = 'o'
+	opPut            = 'p'
+	opBinPut         = 'q'
+	opLongBinPut     = 'r'
+	opSetItem        = 's'
+	opTuple          = 't'
+	opEmptyTuple     = ')'
+	opSetItems       = 'u'
+	opBinFloat       = 'G'
+
+	opProto    = 0x80
+	opNewObj   = 0x81
+	opExt1     = 0x82
+	opExt2     = 0x83
+	opExt4     = 0x84
+	opTuple1   = 0x85
+	opTuple2   = 0x86
+	opTuple3   = 0x87
+	opNewTrue  = 0x88
+	opNewFalse = 0x89
+	opLong1    = 0x8a
+	opLong4    = 0x8b
+
+	opBinBytes      = 'B'
+	opShortBinBytes = 'C'
+
+	opShortBinUnicode = 0x8c
+	opBinUnicode8     = 0x8d
+	opBinBytes8       = 0x8e
+	opEmptySet        = 0x8f
+	opAddItems        = 0x90
+	opFrozenSet       = 0x91
+	opNewObjEx        = 0x92
+	opStackGlobal     = 0x93
+	opMemoize         = 0x94
+	opFrame           = 0x95
+
+	opByteArray8     = 0x96
+	opNextBuffer     = 0x97
+	opReadOnlyBuffer = 0x98
+)
+
+// run executes the pickle and returns the value left by STOP.
+func (u *unpickler) run() (any, error) {
+	u.memo = make(map[uint64]any)
+	for {
+		if u.pos >= len(u.data) {
+			return nil, u.errf("pickle ends without STOP")
+		}
+		if u.ops++; u.ops > maxPickleOps {
+			return nil, unsupported("pickle: more than %d opcodes", maxPickleOps)
+		}
+		u.opStart = u.pos
+		op := u.data[u.pos]
+		u.pos++
+		done, err := u.step(op)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return u.pop()
+		}
+	}
+}
+
+func opName(op byte) string {
+	if op >= 0x20 && op < 0x7f {
+		return strconv.QuoteRune(rune(op))
+	}
+	return "0x" + strconv.FormatUint(uint64(op), 16)
+}
+
+// step executes one opcode and reports whether it was STOP.
+func (u *unpickler) step(op byte) (stop bool, err error) {
+	switch op {
+	case opStop:
+		if len(u.stack) == 0 {
+			return false, u.errf("stack is empty")
+		}
+		return true, nil
+	case opProto:
+		v, err := u.byte1()
+		if err != nil {
+			return false, err
+		}
+		if v > 5 {
+			return false, unsupported("pickle: protocol %d", v)
+		}
+	case opFrame:
+		n, err := u.uint(8)
+		if err != nil {
+			return false, err
+		}
+		if n > uint64(len(u.data)-u.pos) {
+			return false, u.errf("frame of %d bytes, only %d left", n, len(u.data)-u.pos)
+		}
+	case opMark:
+		if len(u.marks) >= maxPickleMarks {
+			return false, unsupported("pickle: MARKs nested more than %d deep", maxPickleMarks)
+		}
+		u.marks = append(u.marks, len(u.stack))
+	case opPop:
+		if len(u.stack) > 0 && (len(u.marks) == 0 || u.marks[len(u.marks)-1] < len(u.stack)) {
+			u.stack = u.stack[:len(u.stack)-1]
+		} else if _, err := u.popMark(); err != nil {
+			return false, err
+		}
+	case opPopMark:
+		if _, err := u.popMark(); err != nil {
+			return false, err
+		}
+	case opDup:
+		v, err := u.top()
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+
+	case opNone:
+		u.push(nil)
+	case opNewTrue:
+		u.push(true)
+	case opNewFalse:
+		u.push(false)
+	case opBinInt:
+		v, err := u.uint(4)
+		if err != nil {
+			return false, err
+		}
+		u.push(int64(int32(uint32(v))))
+	case opBinInt1:
+		v, err := u.uint(1)
+		if err != nil {
+			return false, err
+		}
+		u.push(int64(v))
+	case opBinInt2:
+		v, err := u.uint(2)
+		if err != nil {
+			return false, err
+		}
+		u.push(int64(v))
+	case opLong1, opLong4:
+		var n uint64
+		if op == opLong1 {
+			n, err = u.uint(1)
+		} else {
+			n, err = u.uint(4)
+			if int32(n) < 0 {
+				return false, u.errf("negative length %d", int32(n))
+			}
+		}
+		if err != nil {
+			return false, err
+		}
+		b, err := u.bytes(n)
+		if err != nil {
+			return false, err
+		}
+		u.push(decodeLong(b))
+	case opInt:
+		line, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		switch line {
+		case "00":
+			u.push(false)
+		case "01":
+			u.push(true)
+		default:
+			v, err := parseIntText(line)
+			if err != nil {
+				return false, err
+			}
+			u.push(v)
+		}
+	case opLong:
+		line, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		v, err := parseIntText(strings.TrimSuffix(line, "L"))
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+	case opFloat:
+		line, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		v, err := strconv.ParseFloat(line, 64)
+		if err != nil {
+			return false, u.errf("bad float %q", line)
+		}
+		u.push(v)
+	case opBinFloat:
+		v, err := u.bytes(8)
+		if err != nil {
+			return false, err
+		}
+		u.push(math.Float64frombits(binary.BigEndian.Uint64(v)))
+
+	case opShortBinUnicode, opBinUnicode, opBinUnicode8,
+		opShortBinString, opBinString,
+		opShortBinBytes, opBinBytes, opBinBytes8, opByteArray8:
+		b, err := u.counted(op)
+		if err != nil {
+			return false, err
+		}
+		switch op {
+		case opShortBinBytes, opBinBytes, opBinBytes8, opByteArray8:
+			u.push(b)
+		default:
+			u.push(string(b))
+		}
+	case opString:
+		line, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		s, err := unquotePy2(line)
+		if err != nil {
+			return false, err
+		}
+		u.push(s)
+	case opUnicode:
+		line, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		u.push(decodeRawUnicodeEscape(line))
+	case opNextBuffer:
+		return false, unsupported("pickle: out-of-band buffers (NEXT_BUFFER)")
+	case opReadOnlyBuffer:
+		if _, err := u.top(); err != nil {
+			return false, err
+		}
+
+	case opEmptyTuple:
+		u.push(pyTuple{})
+	case opTuple1, opTuple2, opTuple3:
+		n := int(op-opTuple1) + 1
+		if err := u.need(n); err != nil {
+			return false, err
+		}
+		t := make(pyTuple, n)
+		copy(t, u.stack[len(u.stack)-n:])
+		u.stack = u.stack[:len(u.stack)-n]
+		u.push(t)
+	case opTuple:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		u.push(pyTuple(items))
+	case opEmptyList:
+		u.push(&pyList{})
+	case opList:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		u.push(&pyList{items: items})
+	case opEmptyDict:
+		u.push(&pyDict{})
+	case opDict:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		if len(items)%2 != 0 {
+			return false, u.errf("odd number of items (%d)", len(items))
+		}
+		d := &pyDict{}
+		for i := 0; i < len(items); i += 2 {
+			d.set(items[i], items[i+1])
+		}
+		u.push(d)
+	case opEmptySet:
+		u.push(&pySet{})
+	case opFrozenSet:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		u.push(&pySet{items: items})
+
+	case opAppend:
+		if err := u.need(2); err != nil {
+			return false, err
+		}
+		v := u.stack[len(u.stack)-1]
+		u.stack = u.stack[:len(u.stack)-1]
+		if err := u.extend(u.stack[len(u.stack)-1], []any{v}); err != nil {
+			return false, err
+		}
+	case opAppends:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		target, err := u.top()
+		if err != nil {
+			return false, err
+		}
+		if err := u.extend(target, items); err != nil {
+			return false, err
+		}
+	case opAddItems:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		target, err := u.top()
+		if err != nil {
+			return false, err
+		}
+		switch s := target.(type) {
+		case *pySet:
+			s.items = append(s.items, items...)
+		case *pyObject:
+			s.nstored += len(items)
+		default:
+			return false, u.errf("ADDITEMS to %s", typeName(target))
+		}
+	case opSetItem:
+		if err := u.need(3); err != nil {
+			return false, err
+		}
+		n := len(u.stack)
+		k, v := u.stack[n-2], u.stack[n-1]
+		u.stack = u.stack[:n-2]
+		if err := u.setItems(u.stack[n-3], []any{k, v}); err != nil {
+			return false, err
+		}
+	case opSetItems:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		if len(items)%2 != 0 {
+			return false, u.errf("odd number of items (%d)", len(items))
+		}
+		target, err := u.top()
+		if err != nil {
+			return false, err
+		}
+		if err := u.setItems(target, items); err != nil {
+			return false, err
+		}
+
+	case opGlobal:
+		module, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		name, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		u.push(&pyGlobal{module: module, name: name})
+	case opStackGlobal:
+		if err := u.need(2); err != nil {
+			return false, err
+		}
+		n := len(u.stack)
+		module, ok1 := u.stack[n-2].(string)
+		name, ok2 := u.stack[n-1].(string)
+		if !ok1 || !ok2 {
+			return false, u.errf("module and name are %s and %s, not strings",
+				typeName(u.stack[n-2]), typeName(u.stack[n-1]))
+		}
+		u.stack = u.stack[:n-2]
+		u.push(&pyGlobal{module: module, name: name})
+	case opReduce:
+		if err := u.need(2); err != nil {
+			return false, err
+		}
+		n := len(u.stack)
+		callable, a := u.stack[n-2], u.stack[n-1]
+		u.stack = u.stack[:n-2]
+		args, ok := a.(pyTuple)
+		if !ok {
+			return false, u.errf("arguments are %s, not a tuple", typeName(a))
+		}
+		v, err := u.call(callable, args)
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+	case opNewObj, opNewObjEx:
+		nargs := 2
+		if op == opNewObjEx {
+			nargs = 3 // cls, args, kwargs
+		}
+		if err := u.need(nargs); err != nil {
+			return false, err
+		}
+		n := len(u.stack)
+		cls, a := u.stack[n-nargs], u.stack[n-nargs+1]
+		u.stack = u.stack[:n-nargs]
+		args, ok := a.(pyTuple)
+		if !ok {
+			return false, u.errf("arguments are %s, not a tuple", typeName(a))
+		}
+		v, err := u.call(cls, args)
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+	case opInst:
+		module, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		name, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		v, err := u.call(&pyGlobal{module: module, name: name}, pyTuple(items))
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+	case opObj:
+		items, err := u.popMark()
+		if err != nil {
+			return false, err
+		}
+		if len(items) == 0 {
+			return false, u.errf("no class")
+		}
+		v, err := u.call(items[0], pyTuple(items[1:]))
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+	case opBuild:
+		if err := u.need(2); err != nil {
+			return false, err
+		}
+		state := u.stack[len(u.stack)-1]
+		u.stack = u.stack[:len(u.stack)-1]
+		// Only opaque objects keep their state. Dicts (an OrderedDict's
+		// _metadata attribute) and tensors ignore it: nothing modelio
+		// reads lives there.
+		if o, ok := u.stack[len(u.stack)-1].(*pyObject); ok {
+			o.state = state
+		}
+
+	case opPersID:
+		line, err := u.line()
+		if err != nil {
+			return false, err
+		}
+		if err := u.persistent(line); err != nil {
+			return false, err
+		}
+	case opBinPersID:
+		if err := u.need(1); err != nil {
+			return false, err
+		}
+		pid := u.stack[len(u.stack)-1]
+		u.stack = u.stack[:len(u.stack)-1]
+		if err := u.persistent(pid); err != nil {
+			return false, err
+		}
+
+	case opGet, opBinGet, opLongBinGet:
+		idx, err := u.memoIndex(op)
+		if err != nil {
+			return false, err
+		}
+		v, ok := u.memo[idx]
+		if !ok {
+			return false, u.errf("memo entry %d is not set", idx)
+		}
+		u.push(v)
+	case opPut, opBinPut, opLongBinPut:
+		idx, err := u.memoIndex(op)
+		if err != nil {
+			return false, err
+		}
+		v, err := u.top()
+		if err != nil {
+			return false, err
+		}
+		u.memo[idx] = v
+	case opMemoize:
+		v, err := u.top()
+		if err != nil {
+			return false, err
+		}
+		u.memo[uint64(len(u.memo))] = v
+
+	case opExt1, opExt2, opExt4:
+		return false, unsupported("pickle: extension registry codes (EXT%d)", map[byte]int{opExt1: 1, opExt2: 2, opExt4: 4}[op])
+	default:
+		return false, u.errf("unknown opcode")
+	}
+	return false, nil
+}
+
+// call applies a callable (a class or function global) to args without
+// running anything: known globals go to the reduce hook, OrderedDict and
+// dict make a dict, anything else an opaque object.
+func (u *unpickler) call(callable any, args pyTuple) (any, error) {
+	g, ok := callable.(*pyGlobal)
+	if !ok {
+		return &pyObject{class: callable, args: args}, nil
+	}
+	if u.reduce != nil {
+		v, handled, err := u.reduce(g, args)
+		if err != nil || handled {
+			return v, err
+		}
+	}
+	switch g.String() {
+	case "collections.OrderedDict", "builtins.dict", "__builtin__.dict":
+		d := &pyDict{}
+		// OrderedDict([(k, v), ...]): torch never pickles it so, but it
+		// costs nothing to honour.
+		if len(args) == 1 {
+			if l, ok := args[0].(*pyList); ok {
+				for _, kv := range l.items {
+					if p, ok := kv.(pyTuple); ok && len(p) == 2 {
+						d.set(p[0], p[1])
+					}
+				}
+			}
+		}
+		return d, nil
+	}
+	return &pyObject{class: g, args: args}, nil
+}
+
+func (u *unpickler) persistent(pid any) error {
+	if u.persistentLoad == nil {
+		return unsupported("pickle: persistent id without a loader")
+	}
+	v, err := u.persistentLoad(pid)
+	if err != nil {
+		return err
+	}
+	u.push(v)
+	return nil
+}
+
+func (u *unpickler) extend(target any, items []any) error {
+	switch l := target.(type) {
+	case *pyList:
+		l.items = append(l.items, items...)
+	case *pyObject:
+		l.nstored += len(items)
+	default:
+		return u.errf("APPEND to %s", typeName(target))
+	}
+	return nil
+}
+
+func (u *unpickler) setItems(target any, kv []any) error {
+	switch d := target.(type) {
+	case *pyDict:
+		for i := 0; i < len(kv); i += 2 {
+			d.set(kv[i], kv[i+1])
+		}
+	case *pyObject:
+		d.nstored += len(kv) / 2
+	default:
+		return u.errf("SETITEM on %s", typeName(target))
+	}
+	return nil
+}
+
+func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+
+func (u *unpickler) pop() (any, error) {
+	if err := u.need(1); err != nil {
+		return nil, err
+	}
+	v := u.stack[len(u.stack)-1]
+	u.stack = u.stack[:len(u.stack)-1]
+	return v, nil
+}
+
+func (u *unpickler) top() (any, error) {
+	if err := u.need(1); err != nil {
+		return nil, err
+	}
+	return u.stack[len(u.stack)-1], nil
+}
+
+// need checks that n values sit above the innermost MARK.
+func (u *unpickler) need(n int) error {
+	base := 0
+	if len(u.marks) > 0 {
+		base = u.marks[len(u.marks)-1]
+	}
+	if len(u.stack)-base < n {
+		return u.errf("stack underflow")
+	}
+	return nil
+}
+
+// popMark removes and returns the values above the innermost MARK.
+func (u *unpickler) popMark() ([]any, error) {
+	if len(u.marks) == 0 {
+		return nil, u.errf("no MARK")
+	}
+	m := u.marks[len(u.marks)-1]
+	u.marks = u.marks[:len(u.marks)-1]
+	items := make([]any, len(u.stack)-m)
+	copy(items, u.stack[m:])
+	clear(u.stack[m:])
+	u.stack = u.stack[:m]
+	return items, nil
+}
+
+// errf reports malformed input at the current opcode.
+func (u *unpickler) errf(format string, args ...any) error {
+	op := byte(0)
+	if u.opStart < len(u.data) {
+		op = u.data[u.opStart]
+	}
+	return formatErr("pickle: opcode %s at byte %d: %s", opName(op), u.opStart, fmt.Sprintf(format, args...))
+}
+
+func (u *unpickler) byte1() (byte, error) {
+	if u.pos >= len(u.data) {
+		return 0, u.errf("truncated")
+	}
+	u.pos++
+	return u.data[u.pos-1], nil
+}
+
+// bytes returns the next n bytes of the pickle (shared, not copied).
+func (u *unpickler) bytes(n uint64) ([]byte, error) {
+	if n > uint64(len(u.data)-u.pos) {
+		return nil, u.errf("%d bytes wanted, %d left", n, len(u.data)-u.pos)
+	}
+	b := u.data[u.pos : u.pos+int(n)]
+	u.pos += int(n)
+	return b, nil
+}
+
+// uint reads an n-byte little-endian unsigned integer.
+func (u *unpickler) uint(n int) (uint64, error) {
+	b, err := u.bytes(uint64(n))
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	for i := n - 1; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v, nil
+}
+
+// counted reads the length-prefixed payload of a string or bytes opcode.
+func (u *unpickler) counted(op byte) ([]byte, error) {
+	var width int
+	switch op {
+	case opShortBinUnicode, opShortBinString, opShortBinBytes:
+		width = 1
+	case opBinUnicode, opBinString, opBinBytes:
+		width = 4
+	default:
+		width = 8
+	}
+	n, err := u.uint(width)
+	if err != nil {
+		return nil, err
+	}
+	if op == opBinString && int32(n) < 0 {
+		return nil, u.errf("negative length %d", int32(n))
+	}
+	return u.bytes(n)
+}
+
+// line reads up to and excluding the next newline (protocol 0 arguments).
+func (u *unpickler) line() (string, error) {
+	for i := u.pos; i < len(u.data); i++ {
+		if u.data[i] == '\n' {
+			s := string(u.data[u.pos:i])
+			u.pos = i + 1
+			return s, nil
+		}
+	}
+	return "", u.errf("truncated line")
+}
+
+func (u *unpickler) memoIndex(op byte) (uint64, error) {
+	switch op {
+	case opBinGet, opBinPut:
+		return u.uint(1)
+	case opLongBinGet, opLongBinPut:
+		return u.uint(4)
+	}
+	line, err := u.line()
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(line, 10, 64)
+	if err != nil {
+		return 0, u.errf("bad memo index %q", line)
+	}
+	return v, nil
+}
+
+// decodeLong decodes a little-endian two's-complement integer (LONG1, LONG4).
+func decodeLong(b []byte) any {
+	if len(b) == 0 {
+		return int64(0)
+	}
+	if len(b) <= 8 {
+		var v uint64
+		for i := len(b) - 1; i >= 0; i-- {
+			v = v<<8 | uint64(b[i])
+		}
+		shift := 64 - 8*uint(len(b))
+		return int64(v<<shift) >> shift // sign-extend
+	}
+	be := make([]byte, len(b))
+	for i, c := range b {
+		be[len(b)-1-i] = c
+	}
+	v := new(big.Int).SetBytes(be)
+	if b[len(b)-1]&0x80 != 0 {
+		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	if v.IsInt64() {
+		return v.Int64()
+	}
+	return v
+}
+
+func parseIntText(s string) (any, error) {
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, nil
+	}
+	if len(s) > maxLongText {
+		return nil, unsupported("pickle: integer literal of %d digits", len(s))
+	}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return nil, formatErr("pickle: bad integer %q", s)
+	}
+	return v, nil
+}
+
+// unquotePy2 decodes the argument of a protocol-0 STRING: a Python 2 str
+// literal in single or double quotes with backslash escapes.
+func unquotePy2(s string) (string, error) {
+	if len(s) < 2 || s[0] != s[len(s)-1] || (s[0] != '\'' && s[0] != '"') {
+		return "", formatErr("pickle: STRING argument %q is not quoted", s)
+	}
+	s = s[1 : len(s)-1]
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch c = s[i]; c {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'a':
+			b.WriteByte('\a')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'v':
+			b.WriteByte('\v')
+		case '\n':
+		case 'x':
+			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+				b.WriteByte(byte(v))
+				i += 2
+			} else {
+				return "", formatErr("pickle: bad \\x escape in STRING")
+			}
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			v := 0
+			j := i
+			for ; j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7'; j++ {
+				v = v*8 + int(s[j]-'0')
+			}
+			b.WriteByte(byte(v))
+			i = j - 1
+		default: // \\, \', \" and unknown escapes, kept as Python does
+			if c != '\\' && c != '\'' && c != '"' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), nil
+}
+
+// decodeRawUnicodeEscape decodes protocol 0's UNICODE argument: Latin-1 text
+// in which \uXXXX and \UXXXXXXXX stand for code points.
+func decodeRawUnicodeEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (s[i+1] == 'u' || s[i+1] == 'U') {
+			n := 4
+			if s[i+1] == 'U' {
+				n = 8
+			}
+			if i+2+n <= len(s) {
+				if v, err := strconv.ParseUint(s[i+2:i+2+n], 16, 32); err == nil && v <= utf8.MaxRune {
+					b.WriteRune(rune(v))
+					i += 1 + n
+					continue
+				}
+			}
+		}
+		b.WriteRune(rune(s[i])) // Latin-1
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// typeName names a machine value's Python type, for errors.
+func typeName(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		return "bool"
+	case int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case []byte:
+		return "bytes"
+	case pyTuple:
+		return "tuple"
+	case *pyList:
+		return "list"
+	case *pyDict:
+		return "dict"
+	case *pySet:
+		return "set"
+	case *pyGlobal:
+		return "global " + v.String()
+	case *pyObject:
+		return "object of " + v.className()
+	case *torchStorage:
+		return "storage"
+	case *torchTensor:
+		return "tensor"
+	}
+	return "unknown"
+}
