@@ -209,3 +209,6 @@ func ensureWorkers(n int) {
 	}
 	workersMu.Unlock()
 }
+
+// MaxThreads is the number of threads MulPacked uses: runtime.GOMAXPROCS(0).
+func MaxThreads() int { return maxThreads() }

@@ -1,0 +1,373 @@
+// Package nn holds the layers of aerofill's networks — convolutions,
+// transposed convolutions, activations — as forward functions over float32
+// NCHW tensors, each next to a plain reference implementation that tests
+// compare it with.
+//
+// The convolutions have PyTorch's semantics (Conv2d, ConvTranspose2d with
+// groups = 1) and run as packed GEMMs (package gemm): weights are packed
+// once by Prepare, the input is packed straight from the unpadded tensor
+// with reflect or zero padding computed while packing, batch norm is folded
+// into weights and bias, and bias, activation, accumulation and residual
+// add happen in the GEMM's store. Layers read from and write to channel
+// ranges of larger tensors, so a network can concatenate channels without
+// copying.
+//
+// Package nn is not an autograd framework and does not own memory: callers
+// allocate the tensors, and layers only keep their packed weights and
+// reusable scratch buffers.
+package nn
+
+import (
+	"fmt"
+	"math"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/aerofill/aerofill/gemm"
+	"github.com/aerofill/aerofill/tensor"
+)
+
+// Padding is how a convolution reads outside its input.
+type Padding int
+
+const (
+	// PadZeros reads zeros.
+	PadZeros Padding = iota
+	// PadReflect mirrors the input without repeating the edge, as PyTorch's
+	// padding_mode="reflect": for pad 1, index −1 reads 1 and n reads n−2.
+	PadReflect
+)
+
+// Conv2D is a 2-D convolution with PyTorch Conv2d semantics (groups = 1):
+//
+//	dst[n, o, y, x] = Bias[o] + Σ_{i, ky, kx} Weight[o, i, ky, kx] · src[n, i, y·Stride − Pad + ky·Dilation, x·Stride − Pad + kx·Dilation]
+//
+// Weight has shape (OutC, InC, KH, KW), row-major; Bias has OutC values or
+// is nil. Set the fields, then call Prepare (or let the first Forward do
+// it); after changing Weight or Bias, call Prepare again.
+type Conv2D struct {
+	InC, OutC, KH, KW     int
+	Stride, Pad, Dilation int // Stride and Dilation 0 mean 1
+	Padding               Padding
+	Weight, Bias          []float32
+
+	packed atomic.Pointer[packedConv]
+}
+
+// packedConv is what Prepare makes of a Conv2D's weights.
+type packedConv struct {
+	a    *gemm.PackedA // OutC × (InC·KH·KW)
+	bias []float32     // OutC values, or nil
+}
+
+func (c *Conv2D) stride() int {
+	if c.Stride <= 0 {
+		return 1
+	}
+	return c.Stride
+}
+
+func (c *Conv2D) dilation() int {
+	if c.Dilation <= 0 {
+		return 1
+	}
+	return c.Dilation
+}
+
+// OutSize returns the output height and width for an h×w input:
+// ⌊(h + 2·Pad − Dilation·(KH−1) − 1) / Stride⌋ + 1, and likewise for w.
+// A size that would be below 1 is returned as 0.
+func (c *Conv2D) OutSize(h, w int) (ho, wo int) {
+	s, d := c.stride(), c.dilation()
+	out := func(n, k int) int {
+		span := n + 2*c.Pad - d*(k-1) - 1
+		if span < 0 {
+			return 0
+		}
+		return span/s + 1
+	}
+	return out(h, c.KH), out(w, c.KW)
+}
+
+// FoldBatchNorm folds an inference-mode batch norm that follows the
+// convolution into its weights and bias: with s = gamma/√(variance+eps),
+// W'[o] = W[o]·s[o] and b'[o] = (b[o] − mean[o])·s[o] + beta[o]. It
+// creates Bias if it is nil and drops any packed weights.
+func (c *Conv2D) FoldBatchNorm(gamma, beta, mean, variance []float32, eps float32) {
+	c.checkWeights("FoldBatchNorm")
+	per := c.InC * c.KH * c.KW
+	c.Bias = foldBatchNorm("Conv2D", c.OutC, c.Bias, gamma, beta, mean, variance, eps, func(o int, s float64) {
+		w := c.Weight[o*per : (o+1)*per]
+		for i := range w {
+			w[i] = float32(float64(w[i]) * s)
+		}
+	})
+	c.packed.Store(nil)
+}
+
+// foldBatchNorm computes the folded bias and calls scale(o, s[o]) so the
+// caller can scale output channel o's weights.
+func foldBatchNorm(layer string, outC int, bias, gamma, beta, mean, variance []float32, eps float32, scale func(o int, s float64)) []float32 {
+	for _, p := range []struct {
+		name string
+		v    []float32
+	}{{"gamma", gamma}, {"beta", beta}, {"mean", mean}, {"variance", variance}} {
+		if len(p.v) != outC {
+			panic(fmt.Sprintf("nn: %s.FoldBatchNorm: %s has %d values, want %d", layer, p.name, len(p.v), outC))
+		}
+	}
+	if bias == nil {
+		bias = make([]float32, outC)
+	}
+	for o := 0; o < outC; o++ {
+		s := float64(gamma[o]) / math.Sqrt(float64(variance[o])+float64(eps))
+		scale(o, s)
+		bias[o] = float32((float64(bias[o])-float64(mean[o]))*s + float64(beta[o]))
+	}
+	return bias
+}
+
+func (c *Conv2D) checkWeights(fn string) {
+	if c.InC < 0 || c.OutC < 0 || c.KH < 1 || c.KW < 1 || c.Pad < 0 {
+		panic(fmt.Sprintf("nn: Conv2D.%s: invalid shape InC=%d OutC=%d kernel %d×%d pad %d", fn, c.InC, c.OutC, c.KH, c.KW, c.Pad))
+	}
+	if want := c.OutC * c.InC * c.KH * c.KW; len(c.Weight) != want {
+		panic(fmt.Sprintf("nn: Conv2D.%s: weight has %d values, (%d,%d,%d,%d) needs %d", fn, len(c.Weight), c.OutC, c.InC, c.KH, c.KW, want))
+	}
+	if c.Bias != nil && len(c.Bias) != c.OutC {
+		panic(fmt.Sprintf("nn: Conv2D.%s: bias has %d values, want %d", fn, len(c.Bias), c.OutC))
+	}
+}
+
+// Prepare packs the weights for Forward. Call it once Weight and Bias are
+// final; Forward calls it if it has not been called.
+func (c *Conv2D) Prepare() {
+	c.prepare()
+}
+
+func (c *Conv2D) prepare() *packedConv {
+	c.checkWeights("Prepare")
+	k := c.InC * c.KH * c.KW
+	p := &packedConv{a: gemm.PackA(c.OutC, k, c.Weight, k)}
+	if c.Bias != nil {
+		p.bias = append([]float32(nil), c.Bias...)
+	}
+	c.packed.Store(p)
+	return p
+}
+
+// Forward computes the convolution of channels [srcC0, srcC0+InC) of src
+// into channels [dstC0, dstC0+OutC) of dst, through ep (see Epilogue).
+// dst must have src's N and the output size OutSize(src.H, src.W), and
+// must not share memory with src. Forward may be called concurrently on
+// different dst. It panics on mismatched shapes: a programming error.
+func (c *Conv2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep Epilogue) {
+	p := c.packed.Load()
+	if p == nil {
+		p = c.prepare()
+	}
+	ho, wo := c.OutSize(src.H, src.W)
+	checkForward("Conv2D", dst, dstC0, c.OutC, ho, wo, src, srcC0, c.InC, &ep)
+	if ho == 0 || wo == 0 || c.OutC == 0 {
+		return
+	}
+	s, d := c.stride(), c.dilation()
+	pk := convPacker{
+		h: src.H, w: src.W, wo: wo, stride: s,
+		offY: tapOffsets(c.KH, d, -c.Pad), offX: tapOffsets(c.KW, d, -c.Pad),
+		zero: c.Padding == PadZeros,
+	}
+	onebyone := c.KH == 1 && c.KW == 1 && s == 1 && c.Pad == 0
+	for n := 0; n < src.N; n++ {
+		in := src.Channels(n, srcC0, c.InC)
+		var b gemm.BPacker
+		if onebyone {
+			b = &planePacker{src: in, hw: src.H * src.W}
+		} else {
+			pk.src = in
+			b = &pk
+		}
+		out := dst.Channels(n, dstC0, c.OutC)
+		gemm.MulPacked(p.a, ho*wo, b, out, ho*wo, gemmEpilogue(p.bias, &ep, n, ho*wo))
+	}
+}
+
+// tapOffsets returns the input offsets of a kernel's k taps along one
+// axis: off + t·dilation for t = 0..k−1.
+func tapOffsets(k, dilation, off int) []int {
+	o := make([]int, k)
+	for t := range o {
+		o[t] = off + t*dilation
+	}
+	return o
+}
+
+// gemmEpilogue translates ep for image n of a layer whose output planes
+// have hw pixels.
+func gemmEpilogue(bias []float32, ep *Epilogue, n, hw int) *gemm.Epilogue {
+	g := &gemm.Epilogue{Bias: bias, Accumulate: ep.Accumulate, Act: ep.Act.gemmAct()}
+	if ep.Residual != nil {
+		r := ep.Residual
+		g.Residual = r.Data[(n*r.C+ep.ResidualC0)*hw:]
+		g.ResidualStride = hw
+	}
+	return g
+}
+
+// checkForward panics unless a layer reading inC channels from srcC0 of
+// src can write outC channels of size ho×wo at dstC0 of dst through ep.
+func checkForward(layer string, dst *tensor.Tensor, dstC0, outC, ho, wo int, src *tensor.Tensor, srcC0, inC int, ep *Epilogue) {
+	fail := func(format string, args ...any) {
+		panic(fmt.Sprintf("nn: %s.Forward: ", layer) + fmt.Sprintf(format, args...))
+	}
+	if srcC0 < 0 || srcC0+inC > src.C {
+		fail("src %v has no channels [%d, %d)", src, srcC0, srcC0+inC)
+	}
+	if dstC0 < 0 || dstC0+outC > dst.C {
+		fail("dst %v has no channels [%d, %d)", dst, dstC0, dstC0+outC)
+	}
+	if dst.N != src.N || dst.H != ho || dst.W != wo {
+		fail("dst %v, want N=%d and %d×%d for src %v", dst, src.N, ho, wo, src)
+	}
+	if len(src.Data) != src.Len() || len(dst.Data) != dst.Len() {
+		fail("tensor data does not match its shape")
+	}
+	if overlap(dst.Data, src.Data) {
+		fail("dst and src share memory")
+	}
+	if r := ep.Residual; r != nil {
+		if r.N != dst.N || r.H != ho || r.W != wo || ep.ResidualC0 < 0 || ep.ResidualC0+outC > r.C || len(r.Data) != r.Len() {
+			fail("residual %v has no channels [%d, %d) of %d×%d×%d", r, ep.ResidualC0, ep.ResidualC0+outC, dst.N, ho, wo)
+		}
+		if overlap(r.Data, dst.Data) && (r != dst || ep.ResidualC0 < dstC0+outC && dstC0 < ep.ResidualC0+outC) {
+			fail("residual overlaps the channels being written")
+		}
+	}
+	if ep.Act < ActNone || ep.Act > ActSigmoid {
+		fail("unknown activation %d", int(ep.Act))
+	}
+}
+
+// overlap reports whether two slices share memory.
+func overlap(a, b []float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, a1 := &a[0], &a[len(a)-1]
+	b0, b1 := &b[0], &b[len(b)-1]
+	return !(ptrLess(a1, b0) || ptrLess(b1, a0))
+}
+
+func ptrLess(a, b *float32) bool {
+	return uintptr(unsafe.Pointer(a)) < uintptr(unsafe.Pointer(b))
+}
+
+// planePacker is the B operand of a 1×1 stride-1 convolution: the
+// activation itself, K = channels rows of hw pixels.
+type planePacker struct {
+	src []float32
+	hw  int
+}
+
+func (p *planePacker) PackB(dst []float32, nr, k0, kc, n0, nc int) {
+	for q := 0; q < kc; q++ {
+		off := (k0+q)*p.hw + n0
+		gemm.PackRow(dst, nr, kc, q, 0, p.src[off:off+nc])
+	}
+}
+
+// convPacker is the B operand of a general convolution, the im2col matrix
+// of one image, packed straight from the unpadded input. Row r of B is
+// (channel i, tap ty, tap tx) with r = (i·len(offY) + ty)·len(offX) + tx;
+// column j is output pixel (j / wo, j % wo); the value is
+//
+//	src[i, oy·stride + offY[ty], ox·stride + offX[tx]]
+//
+// with out-of-range indices mirrored (reflect) or read as zero.
+type convPacker struct {
+	src        []float32 // the input channels of one image, h×w planes
+	h, w       int
+	wo         int // output width
+	stride     int
+	offY, offX []int
+	zero       bool
+	pix0       int // column 0 of B is output pixel pix0
+}
+
+func (p *convPacker) PackB(dst []float32, nr, k0, kc, n0, nc int) {
+	ny, nx := len(p.offY), len(p.offX)
+	taps := ny * nx
+	hw := p.h * p.w
+	for q := 0; q < kc; q++ {
+		r := k0 + q
+		ci, t := r/taps, r%taps
+		dy, dx := p.offY[t/nx], p.offX[t%nx]
+		plane := p.src[ci*hw : ci*hw+hw]
+		pix := p.pix0 + n0
+		for j := 0; j < nc; {
+			oy, ox := pix/p.wo, pix%p.wo
+			run := min(p.wo-ox, nc-j)
+			iy := oy*p.stride + dy
+			iy, ok := padIndex(iy, p.h, padMode(p.zero))
+			ix0 := ox*p.stride + dx
+			// Split the run at panel boundaries and fill each piece.
+			for run > 0 {
+				pq, pr := j/nr, j%nr
+				n := min(nr-pr, run)
+				off := pq*kc*nr + q*nr + pr
+				out := dst[off : off+n]
+				if ok {
+					fillRow(out, plane[iy*p.w:iy*p.w+p.w], ix0, p.stride, p.zero)
+				} else {
+					clear(out)
+				}
+				ix0 += n * p.stride
+				j += n
+				pix += n
+				run -= n
+			}
+		}
+	}
+}
+
+func padMode(zero bool) Padding {
+	if zero {
+		return PadZeros
+	}
+	return PadReflect
+}
+
+// fillRow sets out[t] = row[ix0 + t·stride], mirrored or zero outside the
+// row.
+func fillRow(out, row []float32, ix0, stride int, zero bool) {
+	w, n := len(row), len(out)
+	mode := padMode(zero)
+	edge := func(ix int) float32 {
+		if i, ok := padIndex(ix, w, mode); ok {
+			return row[i]
+		}
+		return 0
+	}
+	if stride == 1 {
+		t0 := min(max(-ix0, 0), n)
+		t1 := min(max(w-ix0, t0), n)
+		for t := 0; t < t0; t++ {
+			out[t] = edge(ix0 + t)
+		}
+		if t1 > t0 {
+			copy(out[t0:t1], row[ix0+t0:])
+		}
+		for t := t1; t < n; t++ {
+			out[t] = edge(ix0 + t)
+		}
+		return
+	}
+	for t := range out {
+		ix := ix0 + t*stride
+		if ix >= 0 && ix < w {
+			out[t] = row[ix]
+		} else {
+			out[t] = edge(ix)
+		}
+	}
+}

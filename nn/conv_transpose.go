@@ -1,0 +1,276 @@
+package nn
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aerofill/aerofill/gemm"
+	"github.com/aerofill/aerofill/tensor"
+)
+
+// ConvTranspose2D is a 2-D transposed convolution with PyTorch
+// ConvTranspose2d semantics (groups = 1, dilation 1, zero padding):
+//
+//	dst[n, o, y·Stride − Pad + ky, x·Stride − Pad + kx] += src[n, i, y, x] · Weight[i, o, ky, kx]
+//
+// plus Bias[o]. Weight has shape (InC, OutC, K, K) as PyTorch stores it;
+// Bias has OutC values or is nil. Stride 0 means 1.
+//
+// Forward does not scatter: output phase (ry, rx) — the pixels with
+// y ≡ ry, x ≡ rx (mod Stride) — is an ordinary convolution of the input
+// with the taps ky ≡ ry + Pad, kx ≡ rx + Pad (mod Stride) (sub-pixel
+// decomposition), so a stride-2 layer is four small GEMMs on the input,
+// with no zero-stuffing and no col2im.
+type ConvTranspose2D struct {
+	InC, OutC, K, Stride, Pad, OutputPadding int
+	Weight, Bias                             []float32
+
+	packed atomic.Pointer[packedConvT]
+}
+
+// packedConvT holds one packed GEMM per output phase.
+type packedConvT struct {
+	phases []convPhase // Stride² phases, row-major in (ry, rx)
+	bias   []float32
+}
+
+// convPhase is output phase (ry, rx): a convolution with taps offY × offX
+// (input offsets from the phase pixel (qy, qx), whose output pixel is
+// (qy·s + ry, qx·s + rx)) and weights a: OutC × (InC·len(offY)·len(offX)).
+type convPhase struct {
+	ry, rx     int
+	offY, offX []int
+	a          *gemm.PackedA
+}
+
+func (c *ConvTranspose2D) stride() int {
+	if c.Stride <= 0 {
+		return 1
+	}
+	return c.Stride
+}
+
+// OutSize returns the output height and width for an h×w input:
+// (h−1)·Stride − 2·Pad + K + OutputPadding, and likewise for w. A size that
+// would be below 1 is returned as 0.
+func (c *ConvTranspose2D) OutSize(h, w int) (ho, wo int) {
+	out := func(n int) int {
+		if n == 0 {
+			return 0
+		}
+		return max(0, (n-1)*c.stride()-2*c.Pad+c.K+c.OutputPadding)
+	}
+	return out(h), out(w)
+}
+
+// FoldBatchNorm folds an inference-mode batch norm that follows the layer
+// into its weights and bias, as Conv2D.FoldBatchNorm does; output channel
+// o is Weight[:, o, :, :].
+func (c *ConvTranspose2D) FoldBatchNorm(gamma, beta, mean, variance []float32, eps float32) {
+	c.checkWeights("FoldBatchNorm")
+	kk := c.K * c.K
+	c.Bias = foldBatchNorm("ConvTranspose2D", c.OutC, c.Bias, gamma, beta, mean, variance, eps, func(o int, s float64) {
+		for i := 0; i < c.InC; i++ {
+			w := c.Weight[(i*c.OutC+o)*kk : (i*c.OutC+o+1)*kk]
+			for j := range w {
+				w[j] = float32(float64(w[j]) * s)
+			}
+		}
+	})
+	c.packed.Store(nil)
+}
+
+func (c *ConvTranspose2D) checkWeights(fn string) {
+	if c.InC < 0 || c.OutC < 0 || c.K < 1 || c.Pad < 0 || c.OutputPadding < 0 {
+		panic(fmt.Sprintf("nn: ConvTranspose2D.%s: invalid shape InC=%d OutC=%d kernel %d pad %d output padding %d", fn, c.InC, c.OutC, c.K, c.Pad, c.OutputPadding))
+	}
+	if want := c.InC * c.OutC * c.K * c.K; len(c.Weight) != want {
+		panic(fmt.Sprintf("nn: ConvTranspose2D.%s: weight has %d values, (%d,%d,%d,%d) needs %d", fn, len(c.Weight), c.InC, c.OutC, c.K, c.K, want))
+	}
+	if c.Bias != nil && len(c.Bias) != c.OutC {
+		panic(fmt.Sprintf("nn: ConvTranspose2D.%s: bias has %d values, want %d", fn, len(c.Bias), c.OutC))
+	}
+}
+
+// Prepare packs the weights of every output phase for Forward. Call it once
+// Weight and Bias are final; Forward calls it if it has not been called.
+func (c *ConvTranspose2D) Prepare() {
+	c.prepare()
+}
+
+// phaseTaps returns, for output residue r along one axis, the kernel taps
+// k with (r + Pad − k) divisible by the stride, and for each the input
+// offset (r + Pad − k)/stride relative to the phase index q.
+func (c *ConvTranspose2D) phaseTaps(r int) (taps, offs []int) {
+	s := c.stride()
+	for k := 0; k < c.K; k++ {
+		if d := r + c.Pad - k; ((d%s)+s)%s == 0 {
+			taps = append(taps, k)
+			offs = append(offs, floorDiv(d, s))
+		}
+	}
+	return taps, offs
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (c *ConvTranspose2D) prepare() *packedConvT {
+	c.checkWeights("Prepare")
+	s := c.stride()
+	p := &packedConvT{}
+	if c.Bias != nil {
+		p.bias = append([]float32(nil), c.Bias...)
+	}
+	for ry := 0; ry < s; ry++ {
+		tapsY, offY := c.phaseTaps(ry)
+		for rx := 0; rx < s; rx++ {
+			tapsX, offX := c.phaseTaps(rx)
+			k := c.InC * len(tapsY) * len(tapsX)
+			w := make([]float32, c.OutC*k)
+			for o := 0; o < c.OutC; o++ {
+				r := w[o*k : (o+1)*k]
+				j := 0
+				for i := 0; i < c.InC; i++ {
+					for _, ky := range tapsY {
+						for _, kx := range tapsX {
+							r[j] = c.Weight[((i*c.OutC+o)*c.K+ky)*c.K+kx]
+							j++
+						}
+					}
+				}
+			}
+			p.phases = append(p.phases, convPhase{ry: ry, rx: rx, offY: offY, offX: offX, a: gemm.PackA(c.OutC, k, w, k)})
+		}
+	}
+	c.packed.Store(p)
+	return p
+}
+
+// bandFloats is the size, in floats, of the per-thread scratch block that a
+// phase's GEMM writes before it is interleaved into dst: small enough to
+// stay in L2 between the two.
+const bandFloats = 1 << 17
+
+var bandPool sync.Pool
+
+// Forward computes the transposed convolution of channels
+// [srcC0, srcC0+InC) of src into channels [dstC0, dstC0+OutC) of dst,
+// through ep (see Epilogue). dst must have src's N and the output size
+// OutSize(src.H, src.W), and must not share memory with src. Forward may be
+// called concurrently on different dst. It panics on mismatched shapes: a
+// programming error.
+func (c *ConvTranspose2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep Epilogue) {
+	p := c.packed.Load()
+	if p == nil {
+		p = c.prepare()
+	}
+	ho, wo := c.OutSize(src.H, src.W)
+	checkForward("ConvTranspose2D", dst, dstC0, c.OutC, ho, wo, src, srcC0, c.InC, &ep)
+	if ho == 0 || wo == 0 || c.OutC == 0 {
+		return
+	}
+	s := c.stride()
+	// Phase grids are at most hq×wq; split every image into bands of
+	// phase rows and hand (image, band) tasks to the threads.
+	hq, wq := (ho+s-1)/s, (wo+s-1)/s
+	bandRows := max(1, min(hq, bandFloats/max(1, c.OutC*wq)))
+	bands := (hq + bandRows - 1) / bandRows
+	tasks := src.N * bands
+	var next atomic.Int64
+	threads := min(tasks, gemmThreads(2*float64(c.OutC)*float64(c.InC)*float64(c.K*c.K)*float64(src.H*src.W*src.N)))
+	gemm.Parallel(threads, func(int) {
+		bufp, _ := bandPool.Get().(*[]float32)
+		if bufp == nil || cap(*bufp) < c.OutC*bandRows*wq {
+			b := make([]float32, c.OutC*bandRows*wq)
+			bufp = &b
+		}
+		buf := (*bufp)[:c.OutC*bandRows*wq]
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks {
+				break
+			}
+			n, qy0 := t/bands, t%bands*bandRows
+			for i := range p.phases {
+				c.forwardPhase(dst, dstC0, src, srcC0, &ep, p, &p.phases[i], n, qy0, bandRows, buf)
+			}
+		}
+		bandPool.Put(bufp)
+	})
+}
+
+// gemmThreads is the number of threads worth using for a layer of this
+// many flops.
+func gemmThreads(flops float64) int {
+	if flops < 1<<22 {
+		return 1
+	}
+	return gemm.MaxThreads()
+}
+
+// forwardPhase computes phase ph's rows [qy0, qy0+rows) of image n into buf
+// with one single-threaded GEMM, then interleaves them into dst through ep.
+func (c *ConvTranspose2D) forwardPhase(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue, p *packedConvT, ph *convPhase, n, qy0, rows int, buf []float32) {
+	s := c.stride()
+	ho, wo := dst.H, dst.W
+	hq := (ho - ph.ry + s - 1) / s // phase rows and columns
+	wq := (wo - ph.rx + s - 1) / s
+	rows = min(rows, hq-qy0)
+	if rows <= 0 || wq <= 0 {
+		return
+	}
+	cols := rows * wq
+	pk := convPacker{
+		src: src.Channels(n, srcC0, c.InC), h: src.H, w: src.W, wo: wq, stride: 1,
+		offY: ph.offY, offX: ph.offX, zero: true, pix0: qy0 * wq,
+	}
+	// Bias and, when nothing is read back from dst, the activation go
+	// into the GEMM's store; the rest happens while interleaving.
+	gep := gemm.Epilogue{Bias: p.bias}
+	act := ep.Act
+	if !ep.Accumulate {
+		gep.Act, act = ep.Act.gemmAct(), ActNone
+	}
+	out := buf[:c.OutC*cols]
+	gemm.MulPackedThreads(ph.a, cols, &pk, out, cols, &gep, 1)
+	for o := 0; o < c.OutC; o++ {
+		plane := dst.Plane(n, dstC0+o)
+		var res []float32
+		if ep.Residual != nil {
+			res = ep.Residual.Plane(n, ep.ResidualC0+o)
+		}
+		for qy := 0; qy < rows; qy++ {
+			oy := (qy0+qy)*s + ph.ry
+			drow := plane[oy*wo : oy*wo+wo]
+			srow := out[o*cols+qy*wq : o*cols+qy*wq+wq]
+			var rrow []float32
+			if res != nil {
+				rrow = res[oy*wo : oy*wo+wo]
+			}
+			scatterRow(drow, srow, ph.rx, s, ep.Accumulate, act, rrow)
+		}
+	}
+}
+
+// scatterRow stores src[q] into dst[q·s + r] through the rest of an
+// epilogue: accumulate, act, residual.
+func scatterRow(dst, src []float32, r, s int, accumulate bool, act Act, res []float32) {
+	for q, v := range src {
+		x := q*s + r
+		if accumulate {
+			v += dst[x]
+		}
+		v = act.apply(v)
+		if res != nil {
+			v += res[x]
+		}
+		dst[x] = v
+	}
+}
