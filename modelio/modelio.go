@@ -323,7 +323,7 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("modelio: %w", err)
 	}
 	var file *File
-	switch sniff(head[:n], size) {
+	switch sniff(head[:n]) {
 	case sniffZip:
 		file, err = ReadTorch(f, size)
 	case sniffSafetensors:
@@ -352,7 +352,7 @@ const (
 )
 
 // sniff classifies a file from its first bytes and its size.
-func sniff(head []byte, size int64) sniffResult {
+func sniff(head []byte) sniffResult {
 	switch {
 	case len(head) >= 4 && string(head[:4]) == "PK\x03\x04",
 		len(head) >= 4 && string(head[:4]) == "PK\x05\x06": // empty zip
@@ -362,10 +362,9 @@ func sniff(head []byte, size int64) sniffResult {
 	case isLegacyTorch(head):
 		return sniffLegacyTorch
 	case len(head) >= 9 && head[8] == '{':
-		n := binary.LittleEndian.Uint64(head)
-		if n >= 2 && n <= uint64(size)-8 {
-			return sniffSafetensors
-		}
+		// A little-endian header length, then JSON: ReadSafetensors
+		// judges the length.
+		return sniffSafetensors
 	}
 	return sniffUnknown
 }

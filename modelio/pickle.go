@@ -40,27 +40,47 @@ type pyList struct{ items []any }
 type pySet struct{ items []any }
 
 // pyDict is an insertion-ordered dict. Keys of the hashable scalar types
-// (string, int64, bool, float64, None) are indexed and replaced in place on
-// reassignment, as in Python; other keys are appended.
+// (str, int, bool, float, None) are indexed and, as in Python, assigning an
+// equal key again replaces the value and keeps the first key (True == 1 ==
+// 1.0); other keys (tuples, …) are appended.
 type pyDict struct {
 	keys, vals []any
 	index      map[any]int
 }
 
 func (d *pyDict) set(k, v any) {
-	switch k.(type) {
-	case string, int64, bool, float64, nil:
-		if i, ok := d.index[k]; ok {
+	if h, ok := hashKey(k); ok {
+		if i, ok := d.index[h]; ok {
 			d.vals[i] = v
 			return
 		}
 		if d.index == nil {
 			d.index = make(map[any]int)
 		}
-		d.index[k] = len(d.keys)
+		d.index[h] = len(d.keys)
 	}
 	d.keys = append(d.keys, k)
 	d.vals = append(d.vals, v)
+}
+
+// hashKey maps a scalar key to a Go map key that is equal exactly when the
+// Python values are: bools and integral floats become int64.
+func hashKey(k any) (any, bool) {
+	switch k := k.(type) {
+	case string, int64, nil:
+		return k, true
+	case bool:
+		if k {
+			return int64(1), true
+		}
+		return int64(0), true
+	case float64:
+		if k == math.Trunc(k) && math.Abs(k) < 1<<63 {
+			return int64(k), true
+		}
+		return k, true
+	}
+	return nil, false
 }
 
 func (d *pyDict) get(k string) (any, bool) {
@@ -201,7 +221,7 @@ func (u *unpickler) run() (any, error) {
 	u.memo = make(map[uint64]any)
 	for {
 		if u.pos >= len(u.data) {
-			return nil, u.errf("pickle ends without STOP")
+			return nil, formatErr("pickle: ends at byte %d without STOP", len(u.data))
 		}
 		if u.ops++; u.ops > maxPickleOps {
 			return nil, unsupported("pickle: more than %d opcodes", maxPickleOps)

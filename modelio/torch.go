@@ -32,6 +32,10 @@ import (
 // then its magic number 0x1950a86a20f9469cfc6c as a LONG1.
 const legacyTorchMagic = "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 
+// maxTorchVersion is the newest archive version PyTorch itself reads
+// (kMaxSupportedFileFormatVersion); torch.save writes 3.
+const maxTorchVersion = 10
+
 func isLegacyTorch(head []byte) bool {
 	return bytes.HasPrefix(head, []byte(legacyTorchMagic))
 }
@@ -139,6 +143,19 @@ func openTorchArchive(zr *zip.Reader, r io.ReaderAt, size int64) (*torchArchive,
 	default:
 		sort.Strings(pkls)
 		return nil, formatErr("torch: several data.pkl records: %s", strings.Join(pkls, ", "))
+	}
+	if _, ok := a.records[a.prefix+"version"]; ok {
+		b, err := a.readRecord(a.prefix + "version")
+		if err != nil {
+			return nil, err
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		switch {
+		case err != nil:
+			return nil, formatErr("torch: version record says %q", clip(string(b)))
+		case v > maxTorchVersion:
+			return nil, unsupported("torch: archive format version %d (modelio reads up to %d)", v, maxTorchVersion)
+		}
 	}
 	if _, ok := a.records[a.prefix+"byteorder"]; ok {
 		b, err := a.readRecord(a.prefix + "byteorder")
