@@ -72,8 +72,8 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*File, error) {
 		}
 		b, end := e.DataOffsets[0], e.DataOffsets[1]
 		if end < b || end-b != uint64(n)*uint64(dt.Size()) {
-			return nil, formatErr("safetensors: tensor %q: data_offsets [%d, %d] hold %d bytes, %s %v needs %d",
-				name, b, end, end-b, dt, e.Shape, n*dt.Size())
+			return nil, formatErr("safetensors: tensor %q: data_offsets [%d, %d] do not fit %s %v (%d bytes)",
+				name, b, end, dt, e.Shape, n*dt.Size())
 		}
 		order[i] = i
 	}
