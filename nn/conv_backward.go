@@ -1,0 +1,340 @@
+package nn
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/aerofill/aerofill/gemm"
+	"github.com/aerofill/aerofill/tensor"
+)
+
+// Backward passes of the convolutions, as matrix products.
+//
+// For one image, a convolution is dst = W · cols(src), where W is the
+// OutC×(InC·KH·KW) weight matrix and cols(src) the (InC·KH·KW)×(Ho·Wo)
+// matrix of input patches (im2col). Its gradients are
+//
+//	dW   += ddst · cols(src)ᵀ
+//	dsrc += fold(Wᵀ · ddst)
+//
+// where fold is the adjoint of cols: it adds every patch entry back onto
+// the input pixel it was read from. With reflect padding a pixel read
+// through the mirror gets the gradient of both reads, so the padding's
+// gradient folds back onto the mirrored pixels; with zero padding the
+// reads outside the image are constants and their gradient is dropped.
+//
+// A transposed convolution is the adjoint of a strided convolution, so its
+// backward pass is that convolution's forward arithmetic: with
+// cols(ddst) the patches of ddst read at the transposed convolution's
+// stride and padding (one column per input pixel),
+//
+//	dsrc += W · cols(ddst)        W viewed as InC×(OutC·K·K)
+//	dW   += src · cols(ddst)ᵀ
+//
+// The patch matrices are built a band of rows at a time, so their memory
+// stays bounded (about patchBudget values) whatever the image size.
+
+// patchBudget is the size, in float32 values, of the patch matrix built at
+// once: 4 MiB, large enough for efficient products, small enough to stay
+// in the last-level cache share of one core.
+const patchBudget = 1 << 20
+
+// Backward accumulates the gradients of dst = c.Forward(src) with the zero
+// Epilogue (convolution plus bias), given ddst = ∂L/∂dst:
+//
+//	src   (N, InC, H, W)          the forward input
+//	ddst  (N, OutC, Ho, Wo)       the output's gradient
+//	dSrc  (N, InC, H, W)       += ∂L/∂src      (nil to skip)
+//	dW    (OutC, InC, KH, KW)  += ∂L/∂Weight   (nil to skip)
+//	dBias (OutC)               += ∂L/∂Bias     (nil to skip)
+//
+// Activations and residuals of an Epilogue are separate layers in
+// training: apply their backward passes (ReLUBackward, SigmoidBackward)
+// to ddst first. It panics if the shapes do not match c.
+func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *tensor.Tensor) {
+	ho, wo := c.OutSize(src.H, src.W)
+	g := patchGeom{
+		c: c.InC, h: src.H, w: src.W, ho: ho, wo: wo,
+		kh: c.KH, kw: c.KW, stride: c.stride(), pad: c.Pad, dil: c.dilation(),
+		reflect: c.Padding == PadReflect,
+	}
+	checkBackward("Conv2D", src, c.InC, ddst, c.OutC, ho, wo, dSrc, dW, c.OutC*c.InC*c.KH*c.KW, dBias, c.OutC)
+	if dBias != nil {
+		addChannelSums(dBias, ddst)
+	}
+	if dSrc == nil && dW == nil {
+		return
+	}
+	ck, p := g.rows(), ho*wo
+	if g.identity() {
+		// A 1×1 convolution with stride 1 and no padding: cols(src) is src.
+		for n := 0; n < src.N; n++ {
+			x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+			if dW != nil {
+				gemm.Sgemm(false, true, c.OutC, ck, p, 1, dy, p, x, p, 1, dW, ck)
+			}
+			if dSrc != nil {
+				gemm.Sgemm(true, false, ck, p, c.OutC, 1, c.Weight, ck, dy, p, 1, dSrc.Channels(n, 0, c.InC), p)
+			}
+		}
+		return
+	}
+	band := max(1, min(ho, patchBudget/max(1, ck*wo)))
+	cols := make([]float32, ck*band*wo)
+	for n := 0; n < src.N; n++ {
+		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+		for y0 := 0; y0 < ho; y0 += band {
+			rows := min(band, ho-y0)
+			pc := rows * wo
+			m := cols[:ck*pc]
+			if dW != nil {
+				g.unfold(m, x, y0, rows)
+				gemm.Sgemm(false, true, c.OutC, ck, pc, 1, dy[y0*wo:], p, m, pc, 1, dW, ck)
+			}
+			if dSrc != nil {
+				gemm.Sgemm(true, false, ck, pc, c.OutC, 1, c.Weight, ck, dy[y0*wo:], p, 0, m, pc)
+				g.fold(dSrc.Channels(n, 0, c.InC), m, y0, rows)
+			}
+		}
+	}
+}
+
+// Backward accumulates the gradients of dst = c.Forward(src) with the zero
+// Epilogue (transposed convolution plus bias), given ddst = ∂L/∂dst:
+//
+//	src   (N, InC, H, W)         the forward input
+//	ddst  (N, OutC, Ho, Wo)      the output's gradient
+//	dSrc  (N, InC, H, W)      += ∂L/∂src      (nil to skip)
+//	dW    (InC, OutC, K, K)   += ∂L/∂Weight   (nil to skip)
+//	dBias (OutC)              += ∂L/∂Bias     (nil to skip)
+//
+// It panics if the shapes do not match c.
+func (c *ConvTranspose2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *tensor.Tensor) {
+	ho, wo := c.OutSize(src.H, src.W)
+	checkBackward("ConvTranspose2D", src, c.InC, ddst, c.OutC, ho, wo, dSrc, dW, c.InC*c.OutC*c.K*c.K, dBias, c.OutC)
+	if dBias != nil {
+		addChannelSums(dBias, ddst)
+	}
+	if dSrc == nil && dW == nil {
+		return
+	}
+	// The patches of ddst, one column per input pixel (y, x): entry
+	// (o, ky, kx) is ddst[o, y·s − p + ky, x·s − p + kx], zero outside.
+	g := patchGeom{
+		c: c.OutC, h: ho, w: wo, ho: src.H, wo: src.W,
+		kh: c.K, kw: c.K, stride: c.stride(), pad: c.Pad, dil: 1,
+	}
+	ck, p := g.rows(), src.H*src.W
+	band := max(1, min(src.H, patchBudget/max(1, ck*src.W)))
+	cols := make([]float32, ck*band*src.W)
+	for n := 0; n < src.N; n++ {
+		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+		for y0 := 0; y0 < src.H; y0 += band {
+			rows := min(band, src.H-y0)
+			pc := rows * src.W
+			m := cols[:ck*pc]
+			g.unfold(m, dy, y0, rows)
+			if dSrc != nil {
+				dx := dSrc.Channels(n, 0, c.InC)
+				gemm.Sgemm(false, false, c.InC, pc, ck, 1, c.Weight, ck, m, pc, 1, dx[y0*src.W:], p)
+			}
+			if dW != nil {
+				gemm.Sgemm(false, true, c.InC, ck, pc, 1, x[y0*src.W:], p, m, pc, 1, dW, ck)
+			}
+		}
+	}
+}
+
+// checkBackward panics unless the tensors of a backward pass have the
+// shapes the layer implies.
+func checkBackward(layer string, src *tensor.Tensor, inC int, ddst *tensor.Tensor, outC, ho, wo int, dSrc *tensor.Tensor, dW []float32, nW int, dBias []float32, nB int) {
+	switch {
+	case src.C != inC:
+		panic(fmt.Sprintf("nn: %s.Backward: src %v has %d channels, the layer takes %d", layer, src, src.C, inC))
+	case ddst.N != src.N || ddst.C != outC || ddst.H != ho || ddst.W != wo:
+		panic(fmt.Sprintf("nn: %s.Backward: ddst is %v, want (%d,%d,%d,%d)", layer, ddst, src.N, outC, ho, wo))
+	case dSrc != nil && !dSrc.SameShape(src):
+		panic(fmt.Sprintf("nn: %s.Backward: dSrc is %v, src is %v", layer, dSrc, src))
+	case dW != nil && len(dW) != nW:
+		panic(fmt.Sprintf("nn: %s.Backward: dW has %d values, want %d", layer, len(dW), nW))
+	case dBias != nil && len(dBias) != nB:
+		panic(fmt.Sprintf("nn: %s.Backward: dBias has %d values, want %d", layer, len(dBias), nB))
+	}
+}
+
+// addChannelSums adds Σ_{n,y,x} t[n, c, y, x] to sums[c], summing in float64.
+func addChannelSums(sums []float32, t *tensor.Tensor) {
+	for c := range sums {
+		var s float64
+		for n := 0; n < t.N; n++ {
+			for _, v := range t.Plane(n, c) {
+				s += float64(v)
+			}
+		}
+		sums[c] += float32(s)
+	}
+}
+
+// patchGeom describes the patch matrix (im2col) of a convolution over
+// c-channel h×w planes giving ho×wo outputs: row (ch·kh + ky)·kw + kx,
+// column y·wo + x holds plane ch at (y·stride − pad + ky·dil,
+// x·stride − pad + kx·dil), mirrored with reflect, else zero outside.
+type patchGeom struct {
+	c, h, w, ho, wo int
+	kh, kw          int
+	stride, pad     int
+	dil             int
+	reflect         bool
+}
+
+// rows is the patch matrix's height, c·kh·kw.
+func (g *patchGeom) rows() int { return g.c * g.kh * g.kw }
+
+// identity reports whether the patch matrix is the input itself.
+func (g *patchGeom) identity() bool {
+	return g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0 && g.ho == g.h && g.wo == g.w
+}
+
+// source maps an output coordinate o and tap k of an axis of length n to
+// the input index it reads, or −1 for a zero.
+func (g *patchGeom) source(o, k, n int) int {
+	i := o*g.stride - g.pad + k*g.dil
+	if i >= 0 && i < n {
+		return i
+	}
+	mode := PadZeros
+	if g.reflect {
+		mode = PadReflect
+	}
+	j, ok := padIndex(i, n, mode)
+	if !ok {
+		return -1
+	}
+	return j
+}
+
+// inside returns the range [lo, hi) of output columns whose tap kx reads
+// inside the row, so that x·stride − pad + kx·dil is in [0, w).
+func (g *patchGeom) inside(kx int) (lo, hi int) {
+	off := kx*g.dil - g.pad
+	lo = 0
+	if off < 0 {
+		lo = (-off + g.stride - 1) / g.stride
+	}
+	hi = 0
+	if g.w-off > 0 {
+		hi = (g.w - off + g.stride - 1) / g.stride
+	}
+	hi = min(hi, g.wo)
+	lo = min(lo, hi)
+	return lo, hi
+}
+
+// unfold writes the patch-matrix columns of output rows [y0, y0+rows) of
+// the planes x (c·h·w values) into m, a (c·kh·kw)×(rows·wo) matrix.
+func (g *patchGeom) unfold(m, x []float32, y0, rows int) {
+	pc := rows * g.wo
+	parallelChannels(g.c, func(ch int) {
+		plane := x[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				r := (ch*g.kh+ky)*g.kw + kx
+				lo, hi := g.inside(kx)
+				off := kx*g.dil - g.pad
+				for y := 0; y < rows; y++ {
+					dst := m[r*pc+y*g.wo : r*pc+(y+1)*g.wo]
+					iy := g.source(y0+y, ky, g.h)
+					if iy < 0 {
+						clear(dst)
+						continue
+					}
+					src := plane[iy*g.w : (iy+1)*g.w]
+					if g.stride == 1 {
+						if lo < hi {
+							copy(dst[lo:hi], src[lo+off:hi+off])
+						}
+					} else {
+						for x := lo; x < hi; x++ {
+							dst[x] = src[x*g.stride+off]
+						}
+					}
+					for x := 0; x < lo; x++ {
+						dst[x] = g.read(src, x, kx)
+					}
+					for x := hi; x < g.wo; x++ {
+						dst[x] = g.read(src, x, kx)
+					}
+				}
+			}
+		}
+	})
+}
+
+// read returns the value of tap kx for output column x of the row src,
+// for columns that read outside the row.
+func (g *patchGeom) read(src []float32, x, kx int) float32 {
+	if ix := g.source(x, kx, g.w); ix >= 0 {
+		return src[ix]
+	}
+	return 0
+}
+
+// fold adds the patch matrix m of output rows [y0, y0+rows) back onto
+// the planes dx (c·h·w values): the adjoint of unfold.
+func (g *patchGeom) fold(dx, m []float32, y0, rows int) {
+	pc := rows * g.wo
+	parallelChannels(g.c, func(ch int) {
+		plane := dx[ch*g.h*g.w : (ch+1)*g.h*g.w]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				r := (ch*g.kh+ky)*g.kw + kx
+				lo, hi := g.inside(kx)
+				off := kx*g.dil - g.pad
+				for y := 0; y < rows; y++ {
+					src := m[r*pc+y*g.wo : r*pc+(y+1)*g.wo]
+					iy := g.source(y0+y, ky, g.h)
+					if iy < 0 {
+						continue
+					}
+					dst := plane[iy*g.w : (iy+1)*g.w]
+					if g.stride == 1 {
+						if lo < hi {
+							Add(dst[lo+off:hi+off], src[lo:hi])
+						}
+					} else {
+						for x := lo; x < hi; x++ {
+							dst[x*g.stride+off] += src[x]
+						}
+					}
+					for x := 0; x < lo; x++ {
+						if ix := g.source(x, kx, g.w); ix >= 0 {
+							dst[ix] += src[x]
+						}
+					}
+					for x := hi; x < g.wo; x++ {
+						if ix := g.source(x, kx, g.w); ix >= 0 {
+							dst[ix] += src[x]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// parallelChannels calls fn(0), …, fn(n−1), spread over up to GOMAXPROCS
+// goroutines in contiguous runs. The calls must be independent.
+func parallelChannels(n int, fn func(i int)) {
+	parts := min(runtime.GOMAXPROCS(0), n)
+	if parts <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	gemm.Parallel(parts, func(part int) {
+		for i := part * n / parts; i < (part+1)*n/parts; i++ {
+			fn(i)
+		}
+	})
+}
