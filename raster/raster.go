@@ -164,6 +164,12 @@ type Info struct {
 	Geo          *Geo   // nil when the file is not georeferenced
 	GDALMetadata string // tag 42112, the XML as stored (without the NUL)
 
+	// TIFFMetadata holds the baseline TIFF text and resolution tags under
+	// GDAL's names (TIFFTAG_SOFTWARE, TIFFTAG_DATETIME, TIFFTAG_XRESOLUTION,
+	// TIFFTAG_RESOLUTIONUNIT, ...; the table is tiffMetadataTags), as text;
+	// the resolution unit is its number. nil when there are none.
+	TIFFMetadata map[string]string
+
 	// Overviews is the number of reduced-resolution images stored after
 	// the full-resolution one; OpenOptions.Overview selects one.
 	Overviews int
@@ -359,6 +365,12 @@ func (in Info) clone() Info {
 	out.ColorInterp = append([]string(nil), in.ColorInterp...)
 	out.ExtraSamples = append([]int(nil), in.ExtraSamples...)
 	out.ColorMap = append([]uint16(nil), in.ColorMap...)
+	if in.TIFFMetadata != nil {
+		out.TIFFMetadata = make(map[string]string, len(in.TIFFMetadata))
+		for k, v := range in.TIFFMetadata {
+			out.TIFFMetadata[k] = v
+		}
+	}
 	if in.Geo != nil {
 		g := *in.Geo
 		g.PixelScale = append([]float64(nil), g.PixelScale...)

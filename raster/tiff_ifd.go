@@ -42,6 +42,24 @@ const (
 	tagGDALNoData          = 42113
 )
 
+// tiffMetadataTags maps the baseline TIFF tags kept in Info.TIFFMetadata to
+// GDAL's metadata names for them.
+var tiffMetadataTags = []struct {
+	tag  uint16
+	name string
+}{
+	{269, "TIFFTAG_DOCUMENTNAME"},
+	{270, "TIFFTAG_IMAGEDESCRIPTION"},
+	{282, "TIFFTAG_XRESOLUTION"},
+	{283, "TIFFTAG_YRESOLUTION"},
+	{296, "TIFFTAG_RESOLUTIONUNIT"},
+	{305, "TIFFTAG_SOFTWARE"},
+	{306, "TIFFTAG_DATETIME"},
+	{315, "TIFFTAG_ARTIST"},
+	{316, "TIFFTAG_HOSTCOMPUTER"},
+	{33432, "TIFFTAG_COPYRIGHT"},
+}
+
 // TIFF field types.
 const (
 	typeByte      = 1

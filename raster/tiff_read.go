@@ -288,6 +288,9 @@ func newTIFFReader(f *tiffFile, d *ifd, opt OpenOptions) (*tiffReader, error) {
 	if in.GDALMetadata, err = d.ascii(tagGDALMetadata); err != nil {
 		return nil, err
 	}
+	if in.TIFFMetadata, err = readTIFFMetadata(d); err != nil {
+		return nil, err
+	}
 	in.ColorInterp = colorInterp(in.Photometric, spp, in.ExtraSamples, in.GDALMetadata)
 	for b, ci := range in.ColorInterp {
 		if ci == "Alpha" {
@@ -372,6 +375,40 @@ func readGeo(d *ifd) (*Geo, error) {
 		return nil, err
 	}
 	return g, nil
+}
+
+// readTIFFMetadata collects the tags of tiffMetadataTags as text.
+func readTIFFMetadata(d *ifd) (map[string]string, error) {
+	var md map[string]string
+	for _, t := range tiffMetadataTags {
+		fl, ok := d.fields[t.tag]
+		if !ok {
+			continue
+		}
+		var v string
+		switch fl.typ {
+		case typeASCII:
+			s, err := d.ascii(t.tag)
+			if err != nil {
+				return nil, err
+			}
+			v = s
+		default:
+			f, err := d.floats(t.tag)
+			if err != nil {
+				return nil, err
+			}
+			if len(f) == 0 {
+				continue
+			}
+			v = strconv.FormatFloat(f[0], 'g', -1, 64)
+		}
+		if md == nil {
+			md = map[string]string{}
+		}
+		md[t.name] = v
+	}
+	return md, nil
 }
 
 // colorInterp names each band's role as GDAL 3.6 does for a GeoTIFF: from
