@@ -28,6 +28,9 @@ type Generator struct {
 	blocks [][2]*ffcLayer
 	ups    []*nn.ConvTranspose2D
 	head   *nn.Conv2D
+	// arenas hold activation buffers between forward passes, so repeated
+	// passes on one input size allocate nothing and leave no garbage.
+	arenas sync.Pool
 }
 
 // ffcLayer is one FFC_BN_ACT: out_l = ReLU(BN_l(l2l(x_l) + g2l(x_g))),
@@ -260,7 +263,11 @@ func (g *Generator) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 			return nil, fmt.Errorf("lama: this generator has a local Fourier unit, which needs a square input whose side is a multiple of %d (got %d×%d)", 2*m, x.H, x.W)
 		}
 	}
-	a := &arena{}
+	a, _ := g.arenas.Get().(*arena)
+	if a == nil {
+		a = &arena{}
+	}
+	defer g.arenas.Put(a)
 	t := g.stem.forward(a, x, nil)
 	for _, d := range g.downs {
 		u := d.forward(a, t, nil)
@@ -284,6 +291,7 @@ func (g *Generator) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	out := tensor.New(t.N, c.OutChannels, t.H, t.W)
 	g.head.Forward(out, 0, t, 0, nn.Epilogue{Act: nn.ActSigmoid})
 	a.put(t)
+	a.trim()
 	return out, nil
 }
 
@@ -380,18 +388,35 @@ func (f *fourierUnit) addTo(a *arena, sum, x *tensor.Tensor) {
 	mixed := a.get(x.N, 2*f.ch, x.H, bins)
 	f.conv.Forward(mixed, 0, spec, 0, nn.Epilogue{Act: nn.ActReLU})
 	a.put(spec)
+	scratch := a.get(1, x.N*f.ch, x.H, x.W)
 	parallelFor(x.N*f.ch, func(i int) {
 		n, c := i/f.ch, i%f.ch
-		plane := make([]float32, x.H*x.W)
+		plane := scratch.Plane(0, i)
 		plan.Inverse(plane, mixed.Plane(n, 2*c), mixed.Plane(n, 2*c+1))
 		nn.Add(sum.Plane(n, c), plane)
 	})
+	a.put(scratch)
 	a.put(mixed)
 }
 
-// arena recycles activation buffers within one forward pass, so a pass
-// allocates each size once. Not safe for concurrent use.
+// arena recycles activation buffers within and across forward passes, so
+// a pass allocates each size once. Not safe for concurrent use.
 type arena struct{ free map[int][][]float32 }
+
+// arenaKeep bounds the floats an idle arena holds (1 GiB): beyond it, the
+// buffers are dropped so one huge input does not pin its memory forever.
+const arenaKeep = 1 << 28
+
+// trim drops the free buffers when they exceed arenaKeep.
+func (a *arena) trim() {
+	n := 0
+	for size, l := range a.free {
+		n += size * len(l)
+	}
+	if n > arenaKeep {
+		a.free = nil
+	}
+}
 
 func (a *arena) get(n, c, h, w int) *tensor.Tensor {
 	size := n * c * h * w

@@ -1,0 +1,108 @@
+// Package restore is aerofill's restoration pipeline: it turns decoded
+// images and masks into model inputs, runs a method (a LaMa generator or a
+// classical filler) and composites the result. It knows nothing of file
+// formats beyond image.Image (see raster) and nothing of layer arithmetic
+// (see lama, fill).
+package restore
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aerofill/aerofill/fill"
+	"github.com/aerofill/aerofill/lama"
+	"github.com/aerofill/aerofill/tensor"
+)
+
+// Method restores the damaged pixels of a batch: img is (N, 3, H, W) RGB
+// in [0, 1], mask (N, 1, H, W) with 1 where damaged. The result has img's
+// shape, with known pixels unchanged.
+type Method interface {
+	Name() string
+	Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error)
+}
+
+// Model is a LaMa generator as a Method.
+type Model struct {
+	name string
+	G    *lama.Generator
+}
+
+// NewModel wraps a generator; name is what reports and logs call it.
+func NewModel(name string, g *lama.Generator) *Model { return &Model{name: name, G: g} }
+
+func (m *Model) Name() string { return m.name }
+
+func (m *Model) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
+	return m.G.Inpaint(img, mask)
+}
+
+// Filler is a classical filler as a Method. It fills on the 0–255 scale
+// the fillers' reference tools work on.
+type Filler struct{ F fill.Filler }
+
+func (f Filler) Name() string { return f.F.Name() }
+
+func (f Filler) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
+	if img.C != 3 || mask.C != 1 || img.N != mask.N || img.H != mask.H || img.W != mask.W {
+		return nil, fmt.Errorf("restore: image %v and mask %v do not match", img, mask)
+	}
+	out := img.Clone()
+	hw := img.H * img.W
+	holes := make([]uint8, hw)
+	for n := 0; n < img.N; n++ {
+		bands := make([][]float32, 3)
+		for c := range bands {
+			bands[c] = out.Plane(n, c)
+			for i := range bands[c] {
+				bands[c][i] *= 255
+			}
+		}
+		for i, v := range mask.Plane(n, 0) {
+			holes[i] = 0
+			if v != 0 {
+				holes[i] = 1
+			}
+		}
+		if err := f.F.Fill(bands, img.W, img.H, holes); err != nil {
+			return nil, err
+		}
+		for _, b := range bands {
+			for i := range b {
+				b[i] /= 255
+			}
+		}
+	}
+	return out, nil
+}
+
+// DefaultName is the method used when none is named.
+const DefaultName = "idw"
+
+// Open returns the method a user named: a classical filler ("telea",
+// "ns", "idw", with options as fill.ByName takes them), "default", or the
+// path of a checkpoint file in any format lama.LoadWeights reads.
+func Open(spec string) (Method, error) {
+	if spec == "" || spec == "default" {
+		spec = DefaultName
+	}
+	if f, err := fill.ByName(spec); err == nil {
+		return Filler{f}, nil
+	}
+	if _, err := os.Stat(spec); err != nil {
+		if os.IsNotExist(err) && !strings.ContainsAny(spec, `/\.`) {
+			return nil, fmt.Errorf("unknown model %q (not a file; built-in methods: %s)", spec, strings.Join(append(fill.Names(), "default"), ", "))
+		}
+		return nil, fmt.Errorf("model %s: %w", spec, err)
+	}
+	w, err := lama.LoadWeights(spec)
+	if err != nil {
+		return nil, err
+	}
+	g, err := lama.New(w)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec, err)
+	}
+	return NewModel(spec, g), nil
+}
