@@ -38,9 +38,9 @@ type cplan struct {
 // s·(j + r·m) + q; output k of butterfly j, multiplied by the twiddle
 // w^{jk} with w = e^{-2πi/(p·m)}, goes to element s·(p·j + k) + q.
 type stage struct {
-	p, m, s  int
-	twr, twi []float64 // twiddles: w^{jk} at [j*(p-1) + k-1], j < m, 1 ≤ k < p
-	cos, sin []float64 // generic radix only: cos, sin of 2πr/p at [r], r < p
+	p, m, s int
+	tw      []float64 // twiddles (nil if m = 1): w^{jk} at [2(j(p−1)+k−1)] (re), +1 (im); j < m, 1 ≤ k < p
+	cs      []float64 // generic radix only: cos, sin of 2πkr/p at [2((k−1)h + r−1)], +1; 1 ≤ k, r ≤ h = (p−1)/2
 }
 
 // newCPlan returns a plan for length n ≥ 1. maxRadix is the largest prime
@@ -56,31 +56,38 @@ func newCPlan(n, maxRadix int) *cplan {
 	root := rootsOfUnity(n)
 	s := 1
 	for _, p := range radices {
-		m := n / (s * p)
-		st := stage{p: p, m: m, s: s}
-		if m > 1 {
-			st.twr = make([]float64, m*(p-1))
-			st.twi = make([]float64, m*(p-1))
-			for j := 0; j < m; j++ {
-				for k := 1; k < p; k++ {
-					// w_{pm}^{jk} = w_n^{jk·s}; jk·s < n.
-					e := j * k * s
-					st.twr[j*(p-1)+k-1] = root[e].re
-					st.twi[j*(p-1)+k-1] = root[e].im
-				}
-			}
-		}
-		if p > 5 {
-			st.cos = make([]float64, p)
-			st.sin = make([]float64, p)
-			for r := 0; r < p; r++ {
-				st.cos[r], st.sin[r] = cossin2pi(r, p)
-			}
-		}
-		c.stages = append(c.stages, st)
+		c.stages = append(c.stages, newStage(p, n/(s*p), s, root))
 		s *= p
 	}
 	return c
+}
+
+// newStage returns the radix-p stage that splits sequences of length p·m,
+// after earlier stages with radices multiplying to s; root holds the n-th
+// roots of unity, n = p·m·s.
+func newStage(p, m, s int, root []complexParts) stage {
+	st := stage{p: p, m: m, s: s}
+	if m > 1 {
+		st.tw = make([]float64, 2*m*(p-1))
+		for j := 0; j < m; j++ {
+			for k := 1; k < p; k++ {
+				// w_{pm}^{jk} = w_n^{jk·s}; jk·s < n.
+				e := j * k * s
+				st.tw[2*(j*(p-1)+k-1)] = root[e].re
+				st.tw[2*(j*(p-1)+k-1)+1] = root[e].im
+			}
+		}
+	}
+	if p > 5 {
+		h := (p - 1) / 2
+		st.cs = make([]float64, 2*h*h)
+		for k := 0; k < h; k++ {
+			for r := 0; r < h; r++ {
+				st.cs[2*(k*h+r)], st.cs[2*(k*h+r)+1] = cossin2pi((k+1)*(r+1), p)
+			}
+		}
+	}
+	return st
 }
 
 // factor splits n into radices 4, 2, 3, 5 and odd primes up to maxRadix, in
@@ -164,22 +171,32 @@ func (c *cplan) transform(xr, xi, yr, yi []float64, L int, work []float64) (rr, 
 	}
 	for i := range c.stages {
 		st := &c.stages[i]
-		bl := st.s * L
-		switch st.p {
-		case 4:
-			st.radix4(xr, xi, yr, yi, bl)
-		case 2:
-			st.radix2(xr, xi, yr, yi, bl)
-		case 3:
-			st.radix3(xr, xi, yr, yi, bl)
-		case 5:
-			st.radix5(xr, xi, yr, yi, bl)
-		default:
-			st.radixGeneric(xr, xi, yr, yi, bl)
-		}
+		st.butterflies(xr, xi, yr, yi, st.s*L)
 		xr, xi, yr, yi = yr, yi, xr, xi
 	}
 	return xr, xi
+}
+
+// butterflies runs the stage from x to y; bl = s·L is the length of the
+// contiguous blocks it works on (see stage).
+func (st *stage) butterflies(xr, xi, yr, yi []float64, bl int) {
+	n := st.p * st.m * bl
+	xr, xi, yr, yi = xr[:n], xi[:n], yr[:n], yi[:n]
+	if st.simd(xr, xi, yr, yi, bl) {
+		return
+	}
+	switch st.p {
+	case 4:
+		st.radix4(xr, xi, yr, yi, bl)
+	case 2:
+		st.radix2(xr, xi, yr, yi, bl)
+	case 3:
+		st.radix3(xr, xi, yr, yi, bl)
+	case 5:
+		st.radix5(xr, xi, yr, yi, bl)
+	default:
+		st.radixGeneric(xr, xi, yr, yi, bl)
+	}
 }
 
 // workLen is the scratch length transform needs for L lanes.
@@ -209,7 +226,7 @@ func (st *stage) radix2(xr, xi, yr, yi []float64, bl int) {
 			}
 			continue
 		}
-		wr, wi := st.twr[j], st.twi[j]
+		wr, wi := st.tw[2*j], st.tw[2*j+1]
 		for t := range a0r {
 			ar, ai, br, bi := a0r[t], a0i[t], a1r[t], a1i[t]
 			y0r[t], y0i[t] = ar+br, ai+bi
@@ -246,11 +263,10 @@ func (st *stage) radix4(xr, xi, yr, yi []float64, bl int) {
 			}
 			continue
 		}
-		tw := st.twr[3*j : 3*j+3]
-		tv := st.twi[3*j : 3*j+3]
-		w1r, w1i := tw[0], tv[0]
-		w2r, w2i := tw[1], tv[1]
-		w3r, w3i := tw[2], tv[2]
+		tw := st.tw[6*j : 6*j+6]
+		w1r, w1i := tw[0], tw[1]
+		w2r, w2i := tw[2], tw[3]
+		w3r, w3i := tw[4], tw[5]
 		for t := range a0r {
 			t0r, t0i := a0r[t]+a2r[t], a0i[t]+a2i[t]
 			t1r, t1i := a0r[t]-a2r[t], a0i[t]-a2i[t]
@@ -283,8 +299,8 @@ func (st *stage) radix3(xr, xi, yr, yi []float64, bl int) {
 		y2r, y2i := yr[(3*j+2)*bl:][:n], yi[(3*j+2)*bl:][:n]
 		w1r, w1i, w2r, w2i := 1.0, 0.0, 1.0, 0.0
 		if j > 0 {
-			w1r, w1i = st.twr[2*j], st.twi[2*j]
-			w2r, w2i = st.twr[2*j+1], st.twi[2*j+1]
+			tw := st.tw[4*j : 4*j+4]
+			w1r, w1i, w2r, w2i = tw[0], tw[1], tw[2], tw[3]
 		}
 		for t := range a0r {
 			sr, si := a1r[t]+a2r[t], a1i[t]+a2i[t]
@@ -326,9 +342,7 @@ func (st *stage) radix5(xr, xi, yr, yi []float64, bl int) {
 		y4r, y4i := yr[(5*j+4)*bl:][:n], yi[(5*j+4)*bl:][:n]
 		w = [8]float64{1, 0, 1, 0, 1, 0, 1, 0}
 		if j > 0 {
-			for k := 0; k < 4; k++ {
-				w[2*k], w[2*k+1] = st.twr[4*j+k], st.twi[4*j+k]
-			}
+			copy(w[:], st.tw[8*j:8*j+8])
 		}
 		for t := range a0r {
 			s1r, s1i := a1r[t]+a4r[t], a1i[t]+a4i[t]
@@ -356,59 +370,62 @@ func (st *stage) radix5(xr, xi, yr, yi []float64, bl int) {
 }
 
 // radixGeneric is the butterfly for an odd prime p ≤ maxGenericRadix:
-// y_k = Σ_r a_r·e^{-2πirk/p}, pairing r with p−r so that each output costs
-// (p−1)/2 real multiply-adds per component and term.
+// y_k = Σ_r a_r·e^{-2πirk/p}, pairing r with p−r so that each output pair
+// (k, p−k) costs (p−1)/2 multiply-adds per component and term:
+//
+//	y_k, y_{p−k} = a_0 + Σ_r (a_r + a_{p−r})·cos(2πrk/p) ∓ i·Σ_r (a_r − a_{p−r})·sin(2πrk/p)
 func (st *stage) radixGeneric(xr, xi, yr, yi []float64, bl int) {
 	p, m := st.p, st.m
 	h := (p - 1) / 2
-	var sr, si, dr, di [maxGenericRadix/2 + 1]float64
-	var ur, ui [maxGenericRadix + 1]float64
+	var sr, si, dr, di [maxGenericRadix / 2]float64
+	var ur, ui [maxGenericRadix]float64
+	mbl := m * bl
 	for j := 0; j < m; j++ {
-		var twr, twi []float64
+		var tw []float64
 		if j > 0 {
-			twr, twi = st.twr[j*(p-1):(j+1)*(p-1)], st.twi[j*(p-1):(j+1)*(p-1)]
+			tw = st.tw[2*j*(p-1) : 2*(j+1)*(p-1)]
 		}
 		for t := 0; t < bl; t++ {
-			x0r, x0i := xr[j*bl+t], xi[j*bl+t]
+			i0 := j*bl + t
+			x0r, x0i := xr[i0], xi[i0]
 			y0r, y0i := x0r, x0i
-			for r := 1; r <= h; r++ {
-				ar, ai := xr[(j+r*m)*bl+t], xi[(j+r*m)*bl+t]
-				br, bi := xr[(j+(p-r)*m)*bl+t], xi[(j+(p-r)*m)*bl+t]
+			lo, hi := i0+mbl, i0+(p-1)*mbl // a_r and a_{p−r}
+			for r := 0; r < h; r++ {
+				ar, ai, br, bi := xr[lo], xi[lo], xr[hi], xi[hi]
 				sr[r], si[r] = ar+br, ai+bi
 				dr[r], di[r] = ar-br, ai-bi
-				y0r += sr[r]
-				y0i += si[r]
+				y0r += ar + br
+				y0i += ai + bi
+				lo += mbl
+				hi -= mbl
 			}
-			yr[p*j*bl+t], yi[p*j*bl+t] = y0r, y0i
-			for k := 1; k <= h; k++ {
-				// A = Σ s_r cos(2πrk/p), B = Σ d_r sin(2πrk/p);
-				// y_k = x0 + A − i·B, y_{p−k} = x0 + A + i·B.
+			o := p*j*bl + t
+			yr[o], yi[o] = y0r, y0i
+			for k := 0; k < h; k++ {
+				cs := st.cs[2*k*h : 2*(k+1)*h]
+				sr, si, dr, di := sr[:h], si[:h], dr[:h], di[:h]
 				ar, ai, br, bi := x0r, x0i, 0.0, 0.0
-				rk := 0
-				for r := 1; r <= h; r++ {
-					rk += k
-					if rk >= p {
-						rk -= p
-					}
-					c, s := st.cos[rk], st.sin[rk]
+				for r := range sr {
+					c, s := cs[2*r], cs[2*r+1]
 					ar += c * sr[r]
 					ai += c * si[r]
 					br += s * dr[r]
 					bi += s * di[r]
 				}
-				ur[k], ui[k] = ar+bi, ai-br
-				ur[p-k], ui[p-k] = ar-bi, ai+br
+				ur[k], ui[k] = ar+bi, ai-br // y_{k+1} = A − i·B
+				ur[p-2-k], ui[p-2-k] = ar-bi, ai+br
 			}
 			if j == 0 {
-				for k := 1; k < p; k++ {
-					yr[(p*j+k)*bl+t], yi[(p*j+k)*bl+t] = ur[k], ui[k]
+				for k := 0; k < p-1; k++ {
+					o += bl
+					yr[o], yi[o] = ur[k], ui[k]
 				}
 				continue
 			}
-			for k := 1; k < p; k++ {
-				wr, wi := twr[k-1], twi[k-1]
-				yr[(p*j+k)*bl+t] = ur[k]*wr - ui[k]*wi
-				yi[(p*j+k)*bl+t] = ur[k]*wi + ui[k]*wr
+			for k := 0; k < p-1; k++ {
+				o += bl
+				wr, wi := tw[2*k], tw[2*k+1]
+				yr[o], yi[o] = ur[k]*wr-ui[k]*wi, ur[k]*wi+ui[k]*wr
 			}
 		}
 	}
