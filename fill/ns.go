@@ -85,7 +85,7 @@ func (p *marchPlan) navierStokes(v []float32, r int, offs []offset, flat float32
 				dir = 1e-6
 			} else {
 				g2 := gy*gy + gx*gx
-				dir = float32(math.Abs(float64(dot) / math.Sqrt(float64(o.l2*g2))))
+				dir = abs32(dot / float32(math.Sqrt(float64(o.l2*g2))))
 			}
 			wt := o.dst * dir
 			sum += wt * iq
