@@ -128,10 +128,6 @@ func (p *Plan2D) checkLen(x, re, im []float32) {
 	}
 }
 
-// middle reports whether bin v stands for two bins of the full spectrum
-// (v and W−v), i.e. is neither bin 0 nor, for even W, bin W/2.
-func (p *Plan2D) middle(v int) bool { return v > 0 && 2*v != p.w }
-
 // forward is Forward, or with adjoint set, InverseAdjoint.
 //
 // Rows are transformed in pairs: z = x[2q] + i·x[2q+1] has DFT
@@ -143,63 +139,24 @@ func (p *Plan2D) forward(re, im, x []float32, adjoint bool) {
 	s := p.pool.Get().(*scratch)
 	defer p.pool.Put(s)
 
-	// Pack: a[x'][q] = x[2q][x'] + i·x[2q+1][x'], a W×P batch.
 	ar, ai := s.ar[:w*P], s.ai[:w*P]
-	for q := 0; q < h/2; q++ {
-		r0, r1 := x[2*q*w:(2*q+1)*w], x[(2*q+1)*w:(2*q+2)*w]
-		for j, v := range r0 {
-			ar[j*P+q] = float64(v)
-			ai[j*P+q] = float64(r1[j])
-		}
-	}
-	if h%2 == 1 {
-		r0 := x[(h-1)*w : h*w]
-		for j, v := range r0 {
-			ar[j*P+P-1] = float64(v)
-			ai[j*P+P-1] = 0
-		}
-	}
+	packPairs(ar, ai, x, h, w, P)
 	zr, zi := p.row.transform(ar, ai, s.br[:w*P], s.bi[:w*P], P, s.work)
 
-	// Unpack into c[u][v], an H×B batch for the column pass, in whichever
-	// buffer z is not in. Factors 1/2 are left to the final scaling.
-	cr, ci := s.ar[:h*B], s.ai[:h*B]
+	// The column batch goes in whichever buffer z is not in.
+	cr, ci, dr, di := s.ar[:h*B], s.ai[:h*B], s.br[:h*B], s.bi[:h*B]
 	if &zr[0] == &s.ar[0] {
-		cr, ci = s.br[:h*B], s.bi[:h*B]
+		cr, ci, dr, di = dr, di, cr, ci
 	}
-	for v := 0; v < B; v++ {
-		nv := (w - v) % w
-		z0r, z0i := zr[v*P:(v+1)*P], zi[v*P:(v+1)*P]
-		z1r, z1i := zr[nv*P:(nv+1)*P], zi[nv*P:(nv+1)*P]
-		for q := 0; q < h/2; q++ {
-			ar, ai, br, bi := z0r[q], z0i[q], z1r[q], z1i[q]
-			cr[2*q*B+v], ci[2*q*B+v] = ar+br, ai-bi
-			cr[(2*q+1)*B+v], ci[(2*q+1)*B+v] = ai+bi, br-ar
-		}
-		if h%2 == 1 {
-			q := P - 1
-			cr[(h-1)*B+v], ci[(h-1)*B+v] = z0r[q]+z1r[q], z0i[q]-z1i[q]
-		}
-	}
-	other := s.ar[:h*B]
-	otheri := s.ai[:h*B]
-	if &cr[0] == &s.ar[0] {
-		other, otheri = s.br[:h*B], s.bi[:h*B]
-	}
-	fr, fi := p.col.transform(cr, ci, other, otheri, B, s.work)
+	splitPairs(cr, ci, zr, zi, h, w, B, P) // 2× the spectra of the rows
+	fr, fi := p.col.transform(cr, ci, dr, di, B, s.work)
 
-	sc := 0.5 * p.scale
-	for u := 0; u < h; u++ {
-		fr, fi := fr[u*B:(u+1)*B], fi[u*B:(u+1)*B]
-		re, im := re[u*B:(u+1)*B], im[u*B:(u+1)*B]
-		for v := range fr {
-			k := sc
-			if adjoint && p.middle(v) {
-				k *= 2
-			}
-			re[v], im[v] = float32(fr[v]*k), float32(fi[v]*k)
-		}
+	if adjoint {
+		p.weightMiddle(fr, fi, 2)
 	}
+	sc := 0.5 * p.scale
+	scaleTo32(re, fr, sc)
+	scaleTo32(im, fi, sc)
 }
 
 // inverse is Inverse, or with adjoint set, ForwardAdjoint.
@@ -214,71 +171,36 @@ func (p *Plan2D) inverse(x, re, im []float32, adjoint bool) {
 	defer p.pool.Put(s)
 
 	ar, ai := s.ar[:h*B], s.ai[:h*B]
-	for u := 0; u < h; u++ {
-		re, im := re[u*B:(u+1)*B], im[u*B:(u+1)*B]
-		ar, ai := ar[u*B:(u+1)*B], ai[u*B:(u+1)*B]
-		for v := range re {
-			k := 1.0
-			if adjoint && p.middle(v) {
-				k = 0.5
-			}
-			ar[v], ai[v] = float64(re[v])*k, float64(im[v])*k
-		}
+	to64(ar, re)
+	to64(ai, im)
+	if adjoint {
+		p.weightMiddle(ar, ai, 0.5)
 	}
 	// Inverse DFT over H by swapping real and imaginary parts.
 	gi, gr := p.col.transform(ai, ar, s.bi[:h*B], s.br[:h*B], B, s.work)
 
-	// Pack: z[v][q] for all v < W, a W×P batch, in the other buffer.
-	zr, zi := s.ar[:w*P], s.ai[:w*P]
+	zr, zi, yr, yi := s.ar[:w*P], s.ai[:w*P], s.br[:w*P], s.bi[:w*P]
 	if &gr[0] == &s.ar[0] {
-		zr, zi = s.br[:w*P], s.bi[:w*P]
+		zr, zi, yr, yi = yr, yi, zr, zi
 	}
-	for q := 0; q < P; q++ {
-		ga, gb := 2*q*B, (2*q+1)*B
-		odd := 2*q+1 == h // row 2q+1 does not exist: G_b = 0
-		// Bin 0, and bin W/2 for even W: real parts only.
-		ar, br := gr[ga], 0.0
-		if !odd {
-			br = gr[gb]
-		}
-		zr[q], zi[q] = ar, br
-		if w%2 == 0 {
-			v := w / 2
-			ar, br = gr[ga+v], 0.0
-			if !odd {
-				br = gr[gb+v]
-			}
-			zr[v*P+q], zi[v*P+q] = ar, br
-		}
-		for v := 1; 2*v < w; v++ {
-			ar, ai := gr[ga+v], gi[ga+v]
-			br, bi := 0.0, 0.0
-			if !odd {
-				br, bi = gr[gb+v], gi[gb+v]
-			}
-			// Z[v] = G_a[v] + i·G_b[v]; Z[W−v] = conj G_a[v] + i·conj G_b[v].
-			zr[v*P+q], zi[v*P+q] = ar-bi, ai+br
-			zr[(w-v)*P+q], zi[(w-v)*P+q] = ar+bi, br-ai
-		}
-	}
-	other, otheri := s.ar[:w*P], s.ai[:w*P]
-	if &zr[0] == &s.ar[0] {
-		other, otheri = s.br[:w*P], s.bi[:w*P]
-	}
-	yi, yr := p.row.transform(zi, zr, otheri, other, P, s.work)
+	joinPairs(zr, zi, gr, gi, h, w, B, P)
+	yi, yr = p.row.transform(zi, zr, yi, yr, P, s.work)
+	unpackPairs(x, yr, yi, h, w, P, p.scale)
+}
 
-	sc := p.scale
-	for q := 0; q < h/2; q++ {
-		r0, r1 := x[2*q*w:(2*q+1)*w], x[(2*q+1)*w:(2*q+2)*w]
-		for j := range r0 {
-			r0[j] = float32(yr[j*P+q] * sc)
-			r1[j] = float32(yi[j*P+q] * sc)
-		}
+// weightMiddle multiplies the bins of an H×B batch that stand for two bins
+// of the full spectrum (all but 0 and, for even W, W/2) by k.
+func (p *Plan2D) weightMiddle(re, im []float64, k float64) {
+	hi := p.bins
+	if p.w%2 == 0 {
+		hi--
 	}
-	if h%2 == 1 {
-		r0 := x[(h-1)*w : h*w]
-		for j := range r0 {
-			r0[j] = float32(yr[j*P+P-1] * sc)
+	for u := 0; u < p.h; u++ {
+		re, im := re[u*p.bins+1:u*p.bins+hi], im[u*p.bins+1:u*p.bins+hi]
+		im = im[:len(re)]
+		for v := range re {
+			re[v] *= k
+			im[v] *= k
 		}
 	}
 }

@@ -56,3 +56,57 @@ func butterfly5AVX512(xr, xi, yr, yi, tw *float64, m, bl int)
 //
 //go:noescape
 func butterflyOddAVX512(xr, xi, yr, yi, tw *float64, m, bl, p int, cs *float64)
+
+// The transposes below work on 8×8 blocks, nb blocks per call; strides are
+// in bytes and may be negative. Block b, row i of a starts at
+// a + b·aBlk + i·aRow (8 values); column c of the transposed block goes to
+// d + b·dBlk + c·dRow.
+
+// combineTranspose8AVX512 writes the transpose of sa·A + sb·B.
+//
+//go:noescape
+func combineTranspose8AVX512(d *float64, dRow, dBlk int, a *float64, aRow, aBlk int, b *float64, bRow, bBlk, nb int, sa, sb float64)
+
+// transposeFrom32AVX512 writes the transpose of A, widened to float64.
+//
+//go:noescape
+func transposeFrom32AVX512(d *float64, dRow, dBlk int, a *float32, aRow, aBlk, nb int)
+
+// transposeTo32AVX512 writes the transpose of scale·A, rounded to float32.
+//
+//go:noescape
+func transposeTo32AVX512(d *float32, dRow, dBlk int, a *float64, aRow, aBlk, nb int, scale float64)
+
+// scaleTo32AVX512 is for i := range n { d[i] = float32(a[i] * scale) }.
+//
+//go:noescape
+func scaleTo32AVX512(d *float32, a *float64, n int, scale float64)
+
+// to64AVX512 is for i := range n { d[i] = float64(a[i]) }.
+//
+//go:noescape
+func to64AVX512(d *float64, a *float32, n int)
+
+// scaleTo32 is for i, v := range a { d[i] = float32(v * scale) }.
+func scaleTo32(d []float32, a []float64, scale float64) {
+	if hasAVX512 {
+		d = d[:len(a)]
+		if len(a) > 0 {
+			scaleTo32AVX512(&d[0], &a[0], len(a), scale)
+		}
+		return
+	}
+	scaleTo32Go(d, a, scale)
+}
+
+// to64 is for i, v := range a { d[i] = float64(v) }.
+func to64(d []float64, a []float32) {
+	if hasAVX512 {
+		d = d[:len(a)]
+		if len(a) > 0 {
+			to64AVX512(&d[0], &a[0], len(a))
+		}
+		return
+	}
+	to64Go(d, a)
+}

@@ -582,3 +582,226 @@ gstore:
 	JNZ  gj
 	VZEROUPPER
 	RET
+
+// ---- transposes and conversions -------------------------------------------
+
+// Transposes the 8×8 matrix with rows in Z0–Z7: column c ends in Z16+c.
+// Z0–Z15 are clobbered.
+#define TRANSPOSE8 \
+	VUNPCKLPD  Z1, Z0, Z8; \
+	VUNPCKHPD  Z1, Z0, Z9; \
+	VUNPCKLPD  Z3, Z2, Z10; \
+	VUNPCKHPD  Z3, Z2, Z11; \
+	VUNPCKLPD  Z5, Z4, Z12; \
+	VUNPCKHPD  Z5, Z4, Z13; \
+	VUNPCKLPD  Z7, Z6, Z14; \
+	VUNPCKHPD  Z7, Z6, Z15; \
+	VSHUFF64X2 $0x88, Z10, Z8, Z0; \
+	VSHUFF64X2 $0xdd, Z10, Z8, Z1; \
+	VSHUFF64X2 $0x88, Z11, Z9, Z2; \
+	VSHUFF64X2 $0xdd, Z11, Z9, Z3; \
+	VSHUFF64X2 $0x88, Z14, Z12, Z4; \
+	VSHUFF64X2 $0xdd, Z14, Z12, Z5; \
+	VSHUFF64X2 $0x88, Z15, Z13, Z6; \
+	VSHUFF64X2 $0xdd, Z15, Z13, Z7; \
+	VSHUFF64X2 $0x88, Z4, Z0, Z16; \
+	VSHUFF64X2 $0xdd, Z4, Z0, Z20; \
+	VSHUFF64X2 $0x88, Z5, Z1, Z18; \
+	VSHUFF64X2 $0xdd, Z5, Z1, Z22; \
+	VSHUFF64X2 $0x88, Z6, Z2, Z17; \
+	VSHUFF64X2 $0xdd, Z6, Z2, Z21; \
+	VSHUFF64X2 $0x88, Z7, Z3, Z19; \
+	VSHUFF64X2 $0xdd, Z7, Z3, Z23
+
+// Row i of a block: Zi = sa·A_i + sb·B_i, then step to the next rows.
+#define COMBINE(z) \
+	VMULPD      (R8), Z30, z; \
+	VFMADD231PD (R9), Z31, z; \
+	ADDQ        R12, R8; \
+	ADDQ        R13, R9
+
+// Store column z at R10, then step to the next destination row.
+#define STCOL(z) \
+	VMOVUPD z, (R10); \
+	ADDQ    R14, R10
+
+// func combineTranspose8AVX512(d *float64, dRow, dBlk int, a *float64, aRow, aBlk int, b *float64, bRow, bBlk, nb int, sa, sb float64)
+TEXT ·combineTranspose8AVX512(SB), NOSPLIT, $0-96
+	MOVQ         d+0(FP), R11
+	MOVQ         dRow+8(FP), R14
+	MOVQ         a+24(FP), SI
+	MOVQ         aRow+32(FP), R12
+	MOVQ         b+48(FP), DI
+	MOVQ         bRow+56(FP), R13
+	MOVQ         nb+72(FP), CX
+	VBROADCASTSD sa+80(FP), Z30
+	VBROADCASTSD sb+88(FP), Z31
+
+ctblock:
+	MOVQ SI, R8
+	MOVQ DI, R9
+	COMBINE(Z0)
+	COMBINE(Z1)
+	COMBINE(Z2)
+	COMBINE(Z3)
+	COMBINE(Z4)
+	COMBINE(Z5)
+	COMBINE(Z6)
+	COMBINE(Z7)
+	TRANSPOSE8
+	MOVQ R11, R10
+	STCOL(Z16)
+	STCOL(Z17)
+	STCOL(Z18)
+	STCOL(Z19)
+	STCOL(Z20)
+	STCOL(Z21)
+	STCOL(Z22)
+	STCOL(Z23)
+	ADDQ aBlk+40(FP), SI
+	ADDQ bBlk+64(FP), DI
+	ADDQ dBlk+16(FP), R11
+	DECQ CX
+	JNZ  ctblock
+	VZEROUPPER
+	RET
+
+#define LOAD32(z) \
+	VCVTPS2PD (R8), z; \
+	ADDQ      R12, R8
+
+// func transposeFrom32AVX512(d *float64, dRow, dBlk int, a *float32, aRow, aBlk, nb int)
+TEXT ·transposeFrom32AVX512(SB), NOSPLIT, $0-56
+	MOVQ d+0(FP), R11
+	MOVQ dRow+8(FP), R14
+	MOVQ a+24(FP), SI
+	MOVQ aRow+32(FP), R12
+	MOVQ nb+48(FP), CX
+
+tfblock:
+	MOVQ SI, R8
+	LOAD32(Z0)
+	LOAD32(Z1)
+	LOAD32(Z2)
+	LOAD32(Z3)
+	LOAD32(Z4)
+	LOAD32(Z5)
+	LOAD32(Z6)
+	LOAD32(Z7)
+	TRANSPOSE8
+	MOVQ R11, R10
+	STCOL(Z16)
+	STCOL(Z17)
+	STCOL(Z18)
+	STCOL(Z19)
+	STCOL(Z20)
+	STCOL(Z21)
+	STCOL(Z22)
+	STCOL(Z23)
+	ADDQ aBlk+40(FP), SI
+	ADDQ dBlk+16(FP), R11
+	DECQ CX
+	JNZ  tfblock
+	VZEROUPPER
+	RET
+
+#define LOADSC(z) \
+	VMULPD (R8), Z30, z; \
+	ADDQ   R12, R8
+
+#define STCOL32(z, y) \
+	VCVTPD2PS z, y; \
+	VMOVUPS   y, (R10); \
+	ADDQ      R14, R10
+
+// func transposeTo32AVX512(d *float32, dRow, dBlk int, a *float64, aRow, aBlk, nb int, scale float64)
+TEXT ·transposeTo32AVX512(SB), NOSPLIT, $0-64
+	MOVQ         d+0(FP), R11
+	MOVQ         dRow+8(FP), R14
+	MOVQ         a+24(FP), SI
+	MOVQ         aRow+32(FP), R12
+	MOVQ         nb+48(FP), CX
+	VBROADCASTSD scale+56(FP), Z30
+
+ttblock:
+	MOVQ SI, R8
+	LOADSC(Z0)
+	LOADSC(Z1)
+	LOADSC(Z2)
+	LOADSC(Z3)
+	LOADSC(Z4)
+	LOADSC(Z5)
+	LOADSC(Z6)
+	LOADSC(Z7)
+	TRANSPOSE8
+	MOVQ R11, R10
+	STCOL32(Z16, Y0)
+	STCOL32(Z17, Y1)
+	STCOL32(Z18, Y2)
+	STCOL32(Z19, Y3)
+	STCOL32(Z20, Y4)
+	STCOL32(Z21, Y5)
+	STCOL32(Z22, Y6)
+	STCOL32(Z23, Y7)
+	ADDQ aBlk+40(FP), SI
+	ADDQ dBlk+16(FP), R11
+	DECQ CX
+	JNZ  ttblock
+	VZEROUPPER
+	RET
+
+// Sets K1 for the vector at CX values from the end of the data (all 8 lanes
+// if CX ≥ 8). Clobbers BX.
+#define TAILMASK(label) \
+	MOVL  $0xff, BX; \
+	CMPQ  CX, $8; \
+	JGE   label; \
+	MOVL  $1, BX; \
+	SHLL  CX, BX; \
+	DECL  BX; \
+label: \
+	KMOVW BX, K1
+
+// func scaleTo32AVX512(d *float32, a *float64, n int, scale float64)
+TEXT ·scaleTo32AVX512(SB), NOSPLIT, $0-32
+	MOVQ         d+0(FP), DI
+	MOVQ         a+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSD scale+24(FP), Z30
+	TESTQ        CX, CX
+	JLE          s32done
+
+s32loop:
+	TAILMASK(s32mask)
+	VMULPD.Z  (SI), Z30, K1, Z0
+	VCVTPD2PS Z0, Y1
+	VMOVUPS   Y1, K1, (DI)
+	ADDQ      $64, SI
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+	JGT       s32loop
+
+s32done:
+	VZEROUPPER
+	RET
+
+// func to64AVX512(d *float64, a *float32, n int)
+TEXT ·to64AVX512(SB), NOSPLIT, $0-24
+	MOVQ  d+0(FP), DI
+	MOVQ  a+8(FP), SI
+	MOVQ  n+16(FP), CX
+	TESTQ CX, CX
+	JLE   t64done
+
+t64loop:
+	TAILMASK(t64mask)
+	VCVTPS2PD.Z (SI), K1, Z0
+	VMOVUPD     Z0, K1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $64, DI
+	SUBQ        $8, CX
+	JGT         t64loop
+
+t64done:
+	VZEROUPPER
+	RET
