@@ -11,7 +11,10 @@ import (
 )
 
 // imageWriter assembles a whole PNG or JPEG in memory and encodes it on
-// Close.
+// Close with image/png or image/jpeg. Their limits are the writer's: PNG
+// holds 1 (gray), 3 (RGB) or 4 (RGBA) bands of 8 or 16 bits, and an alpha
+// band that is opaque everywhere is dropped; JPEG holds 1 or 3 bands of 8
+// bits, coded as 4:2:0 YCbCr.
 type imageWriter struct {
 	path     string
 	format   string
@@ -24,7 +27,7 @@ type imageWriter struct {
 
 func createImage(path string, in Info, opt WriteOptions, format string) (Writer, error) {
 	switch {
-	case format == "PNG" && (in.Type == Uint8 || in.Type == Uint16) && in.Bands <= 4:
+	case format == "PNG" && (in.Type == Uint8 || in.Type == Uint16) && in.Bands != 2 && in.Bands <= 4:
 	case format == "JPEG" && in.Type == Uint8 && (in.Bands == 1 || in.Bands == 3):
 	default:
 		return nil, fmt.Errorf("raster: create %s: %s cannot hold %d bands of %v", path, format, in.Bands, in.Type)
@@ -114,11 +117,7 @@ func (w *imageWriter) image() image.Image {
 		m := image.NewNRGBA(r)
 		for i := 0; i < width*height; i++ {
 			p := m.Pix[4*i : 4*i+4]
-			if n == 2 {
-				p[0], p[1], p[2], p[3] = d[2*i], d[2*i], d[2*i], d[2*i+1]
-			} else {
-				copy(p, d[4*i:4*i+4])
-			}
+			copy(p, d[4*i:4*i+4])
 		}
 		return m
 	}
@@ -135,9 +134,6 @@ func (w *imageWriter) image() image.Image {
 	for i := 0; i < width*height; i++ {
 		var s [4]uint16
 		switch n {
-		case 2:
-			g := le.Uint16(d[4*i:])
-			s = [4]uint16{g, g, g, le.Uint16(d[4*i+2:])}
 		case 3:
 			s = [4]uint16{le.Uint16(d[6*i:]), le.Uint16(d[6*i+2:]), le.Uint16(d[6*i+4:]), 0xffff}
 		case 4:

@@ -282,8 +282,8 @@ func newTIFFReader(f *tiffFile, d *ifd, opt OpenOptions) (*tiffReader, error) {
 		return nil, err
 	}
 	in.NoData = parseNoData(in.NoDataText)
-	if in.NoData != nil && !math.IsNaN(*in.NoData) {
-		r.fill = clampRound(*in.NoData, in.Type)
+	if in.NoData != nil {
+		r.fill = clampRound(*in.NoData, in.Type) // NaN stays NaN for floats
 	}
 	if in.GDALMetadata, err = d.ascii(tagGDALMetadata); err != nil {
 		return nil, err

@@ -224,10 +224,10 @@ func createTIFF(path string, in Info, opt WriteOptions) (Writer, error) {
 		return fail("blocks of %d×%d pixels are too large", bw, bh)
 	}
 	var fill float64
-	if nd := parseNoData(in.NoDataText); nd != nil && !math.IsNaN(*nd) {
-		fill = *nd
-	} else if in.NoDataText == "" && in.NoData != nil && !math.IsNaN(*in.NoData) {
-		fill = *in.NoData
+	if nd := parseNoData(in.NoDataText); nd != nil {
+		fill = clampRound(*nd, in.Type)
+	} else if in.NoDataText == "" && in.NoData != nil {
+		fill = clampRound(*in.NoData, in.Type)
 	}
 	nblocks := l.across * l.down
 	w.offsets = make([]uint64, nblocks)
