@@ -13,19 +13,30 @@ import (
 	"os"
 )
 
-// A shape is one micro-kernel: MR rows by NV vectors of VL floats.
+// A shape is one micro-kernel: MR rows by NV vectors of VL floats. An
+// indirect kernel reads row p of B at b + off[p] (floats) instead of from
+// a packed panel.
 type shape struct {
-	name   string
-	mr, nv int
-	avx512 bool
+	name     string
+	mr, nv   int
+	avx512   bool
+	indirect bool
 }
 
 var shapes = []shape{
-	{"kernAVX512x12x32", 12, 2, true},
-	{"kernAVX512x8x48", 8, 3, true},
-	{"kernAVX512x6x64", 6, 4, true},
-	{"kernAVX512x4x96", 4, 6, true},
-	{"kernAVX2x6x16", 6, 2, false},
+	{"kernAVX512x12x32", 12, 2, true, false},
+	{"kernAVX512x8x48", 8, 3, true, false},
+	{"kernAVX512x6x64", 6, 4, true, false},
+	{"kernAVX512x4x96", 4, 6, true, false},
+	{"kernAVX2x6x16", 6, 2, false, false},
+	{"kernIndAVX512x1x64", 1, 4, true, true},
+	{"kernIndAVX512x2x64", 2, 4, true, true},
+	{"kernIndAVX512x3x64", 3, 4, true, true},
+	{"kernIndAVX512x4x64", 4, 4, true, true},
+	{"kernIndAVX2x1x16", 1, 2, false, true},
+	{"kernIndAVX2x2x16", 2, 2, false, true},
+	{"kernIndAVX2x3x16", 3, 2, false, true},
+	{"kernIndAVX2x4x16", 4, 2, false, true},
 }
 
 const unroll = 4
@@ -60,12 +71,27 @@ func gen(b *bytes.Buffer, s shape) {
 	bc := func(i int) string { return fmt.Sprintf("%s%d", reg, nacc+s.nv+i%nbc) }
 	mask := func(v int) string { return fmt.Sprintf("K%d", v+1) }
 
-	fmt.Fprintf(b, "\n// func %s(kc int, a, b *float32, t *tile)\n", s.name)
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-32\n", s.name)
+	if s.indirect {
+		fmt.Fprintf(b, "\n// func %s(kc int, a, b *float32, off *int, t *tile)\n", s.name)
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-40\n", s.name)
+		p("MOVQ off+24(FP), R14")
+		p("MOVQ t+32(FP), DX")
+	} else {
+		fmt.Fprintf(b, "\n// func %s(kc int, a, b *float32, t *tile)\n", s.name)
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-32\n", s.name)
+		p("MOVQ t+24(FP), DX")
+	}
 	p("MOVQ kc+0(FP), CX")
 	p("MOVQ a+8(FP), AX")
 	p("MOVQ b+16(FP), BX")
-	p("MOVQ t+24(FP), DX")
+	if s.avx512 {
+		if s.nv > 7 {
+			log.Fatalf("%s: %d vectors per row, only K1..K7 for masks", s.name, s.nv)
+		}
+		for v := 0; v < s.nv; v++ {
+			p("KMOVW %d(DX), %s // t.masks[%d]", 56+2*v, mask(v), v)
+		}
+	}
 	for i := 0; i < nacc; i++ {
 		if s.avx512 {
 			p("VPXORD %s%d, %s%d, %s%d", reg, i, reg, i, reg, i)
@@ -74,8 +100,21 @@ func gen(b *bytes.Buffer, s shape) {
 		}
 	}
 	step := func(u int) {
-		for v := 0; v < s.nv; v++ {
-			p("VMOVUPS %d(BX), %s", (u*nr+v*vl)*4, bv(v))
+		if s.indirect {
+			p("MOVQ %d(R14), R8", u*8)
+			p("LEAQ (BX)(R8*4), R8")
+			for v := 0; v < s.nv; v++ {
+				if s.avx512 {
+					// Masked: the columns past the tile may be past the slice.
+					p("VMOVUPS.Z %d(R8), %s, %s", v*vl*4, mask(v), bv(v))
+				} else {
+					p("VMOVUPS %d(R8), %s", v*vl*4, bv(v))
+				}
+			}
+		} else {
+			for v := 0; v < s.nv; v++ {
+				p("VMOVUPS %d(BX), %s", (u*nr+v*vl)*4, bv(v))
+			}
 		}
 		for i := 0; i < s.mr; i++ {
 			p("VBROADCASTSS %d(AX), %s", (u*s.mr+i)*4, bc(i))
@@ -92,7 +131,11 @@ func gen(b *bytes.Buffer, s shape) {
 		step(u)
 	}
 	p("ADDQ $%d, AX", unroll*s.mr*4)
-	p("ADDQ $%d, BX", unroll*nr*4)
+	if s.indirect {
+		p("ADDQ $%d, R14", unroll*8)
+	} else {
+		p("ADDQ $%d, BX", unroll*nr*4)
+	}
 	p("DECQ R13")
 	p("JNZ loop%d", unroll)
 	fmt.Fprintf(b, "tail:\n")
@@ -101,7 +144,11 @@ func gen(b *bytes.Buffer, s shape) {
 	fmt.Fprintf(b, "loop1:\n")
 	step(0)
 	p("ADDQ $%d, AX", s.mr*4)
-	p("ADDQ $%d, BX", nr*4)
+	if s.indirect {
+		p("ADDQ $8, R14")
+	} else {
+		p("ADDQ $%d, BX", nr*4)
+	}
 	p("DECQ CX")
 	p("JNZ loop1")
 
@@ -118,12 +165,6 @@ func gen(b *bytes.Buffer, s shape) {
 	p("MOVQ 40(DX), R11 // t.flags")
 	p("MOVQ 48(DX), R12 // t.mr")
 	if s.avx512 {
-		if s.nv > 7 {
-			log.Fatalf("%s: %d vectors per row, only K1..K7 for masks", s.name, s.nv)
-		}
-		for v := 0; v < s.nv; v++ {
-			p("KMOVW %d(DX), %s // t.masks[%d]", 56+2*v, mask(v), v)
-		}
 		p("VPXORD %s, %s, %s", zero, zero, zero)
 	} else {
 		p("VXORPS %s, %s, %s", zero, zero, zero)

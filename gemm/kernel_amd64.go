@@ -119,3 +119,97 @@ var kernels = func() []*microKernel {
 
 // activeKernel is the micro-kernel chosen for this machine.
 var activeKernel = kernels[0]
+
+// The indirect micro-kernels of MulIndirect, one per row count m: as the
+// kernels above with MR = m, except that row p of B is read at
+// b + off[p] (in floats) instead of b + p*NR, and on AVX-512 the loads of
+// B are masked like the stores, so a partial tile reads nothing past its
+// columns.
+
+//go:noescape
+func kernIndAVX512x1x64(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x2x64(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x3x64(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x4x64(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX2x1x16(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX2x2x16(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX2x3x16(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX2x4x16(kc int, a, b *float32, off *int, t *tile)
+
+type indirectFunc func(kc int, a, b *float32, off *int, t *tile)
+
+// asmIndirect wraps the indirect kernels for m = 1..4 as an indirectKernel.
+func asmIndirect(name string, nr int, avx512 bool, fns [MaxIndirectRows]indirectFunc) *indirectKernel {
+	k := &indirectKernel{name: name, nr: nr, masked: avx512}
+	k.run = func(m, kc int, a, b []float32, off []int, d *tileDesc) {
+		// MulIndirect has checked off against B for the full row; here the
+		// tile must have its columns inside C and the residual.
+		w := nr
+		if avx512 {
+			w = d.nr
+		}
+		if kc == 0 {
+			storeGo(make([]float32, m*nr), nr, d)
+			return
+		}
+		_ = a[kc*m-1]
+		_ = off[kc-1]
+		_ = d.c[(d.mr-1)*d.ldc+w-1]
+		t := tile{c: &d.c[0], ldc: d.ldc, mr: d.mr}
+		if d.load {
+			t.flags |= flagLoad
+		}
+		if d.act == ActReLU {
+			t.flags |= flagReLU
+		}
+		if d.bias != nil {
+			_ = d.bias[d.mr-1]
+			t.bias = &d.bias[0]
+		}
+		if d.res != nil {
+			_ = d.res[(d.mr-1)*d.ldr+w-1]
+			t.res, t.ldr = &d.res[0], d.ldr
+		}
+		for v := 0; v*16 < nr; v++ {
+			lanes := min(max(d.nr-16*v, 0), 16)
+			t.masks[v] = uint16(1<<lanes - 1)
+		}
+		fns[m-1](kc, &a[0], &b[0], &off[0], &t)
+	}
+	return k
+}
+
+var (
+	avx512Indirect = asmIndirect("avx512-indirect-64", 64, true, [...]indirectFunc{kernIndAVX512x1x64, kernIndAVX512x2x64, kernIndAVX512x3x64, kernIndAVX512x4x64})
+	avx2Indirect   = asmIndirect("avx2-indirect-16", 16, false, [...]indirectFunc{kernIndAVX2x1x16, kernIndAVX2x2x16, kernIndAVX2x3x16, kernIndAVX2x4x16})
+)
+
+// indirectKernels lists the MulIndirect micro-kernels usable here, best
+// first.
+var indirectKernels = func() []*indirectKernel {
+	var ks []*indirectKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Indirect)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Indirect)
+	}
+	return append(ks, goIndirect)
+}()
+
+// activeIndirect is MulIndirect's micro-kernel on this machine.
+var activeIndirect = indirectKernels[0]

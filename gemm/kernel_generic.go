@@ -7,3 +7,9 @@ var activeKernel = goKernel
 
 // kernels lists the micro-kernels usable on this machine, fastest first.
 var kernels = []*microKernel{goKernel}
+
+// activeIndirect is MulIndirect's micro-kernel on this machine.
+var activeIndirect = goIndirect
+
+// indirectKernels lists the MulIndirect micro-kernels usable here.
+var indirectKernels = []*indirectKernel{goIndirect}

@@ -20,6 +20,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -56,8 +57,11 @@ type Conv2D struct {
 
 // packedConv is what Prepare makes of a Conv2D's weights.
 type packedConv struct {
-	a    *gemm.PackedA // OutC × (InC·KH·KW)
+	a    *gemm.PackedA // OutC × (InC·KH·KW), for the im2col path
 	bias []float32     // OutC values, or nil
+	// For the direct path (few output channels, stride 1): the weights as
+	// [InC][KH][KW][OutC], the layout gemm.MulIndirect reads.
+	direct []float32
 }
 
 func (c *Conv2D) stride() int {
@@ -148,7 +152,17 @@ func (c *Conv2D) Prepare() {
 func (c *Conv2D) prepare() *packedConv {
 	c.checkWeights("Prepare")
 	k := c.InC * c.KH * c.KW
-	p := &packedConv{a: gemm.PackA(c.OutC, k, c.Weight, k)}
+	p := new(packedConv)
+	if c.useDirect() {
+		p.direct = make([]float32, len(c.Weight))
+		for o := 0; o < c.OutC; o++ {
+			for r := 0; r < k; r++ {
+				p.direct[r*c.OutC+o] = c.Weight[o*k+r]
+			}
+		}
+	} else {
+		p.a = gemm.PackA(c.OutC, k, c.Weight, k)
+	}
 	if c.Bias != nil {
 		p.bias = append([]float32(nil), c.Bias...)
 	}
@@ -169,6 +183,10 @@ func (c *Conv2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC
 	ho, wo := c.OutSize(src.H, src.W)
 	checkForward("Conv2D", dst, dstC0, c.OutC, ho, wo, src, srcC0, c.InC, &ep)
 	if ho == 0 || wo == 0 || c.OutC == 0 {
+		return
+	}
+	if p.direct != nil {
+		c.forwardDirect(p, dst, dstC0, src, srcC0, &ep)
 		return
 	}
 	s, d := c.stride(), c.dilation()
@@ -371,3 +389,111 @@ func fillRow(out, row []float32, ix0, stride int, zero bool) {
 		}
 	}
 }
+
+// useDirect reports whether Forward takes the direct path: with at most
+// gemm.MaxIndirectRows output channels, each value of an im2col matrix
+// would feed so few multiply-adds that packing it would cost more than the
+// arithmetic, so the input rows are read in place instead.
+func (c *Conv2D) useDirect() bool {
+	return c.OutC <= gemm.MaxIndirectRows && c.stride() == 1
+}
+
+const (
+	// directRows is the number of output rows a direct-path task computes
+	// from one padded band of input rows.
+	directRows = 8
+	// directDepth is the target reduction depth (channels × taps) of one
+	// gemm.MulIndirect call: deep enough to amortise loading and storing
+	// the output tile, small enough for the padded band to stay in cache.
+	directDepth = 160
+)
+
+// forwardDirect computes the convolution without im2col: for each band of
+// output rows and group of input channels it copies the input rows the
+// band needs, padded, into a small scratch, and gemm.MulIndirect reads
+// every tap's shifted row from there through an offset table.
+func (c *Conv2D) forwardDirect(p *packedConv, dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue) {
+	d := c.dilation()
+	ho, wo := dst.H, dst.W
+	taps := c.KH * c.KW
+	wp := src.W + 2*c.Pad             // padded row width; wo = wp − d·(KW−1)
+	rowsIn := directRows + d*(c.KH-1) // input rows per band
+	group := max(1, min(c.InC, directDepth/taps))
+	// off[(g·KH + ky)·KW + kx]: where tap (ky, kx) of channel g of a group
+	// starts, relative to the band row of the output row.
+	off := make([]int, group*taps)
+	for g := 0; g < group; g++ {
+		for ky := 0; ky < c.KH; ky++ {
+			for kx := 0; kx < c.KW; kx++ {
+				off[(g*c.KH+ky)*c.KW+kx] = (g*rowsIn+ky*d)*wp + kx*d
+			}
+		}
+	}
+	bands := (ho + directRows - 1) / directRows
+	tasks := src.N * bands
+	m := c.OutC
+	var next atomic.Int64
+	threads := min(tasks, gemmThreads(2*float64(m*c.InC*taps)*float64(ho*wo*src.N)))
+	gemm.Parallel(threads, func(int) {
+		bufp := getScratch(group * rowsIn * wp)
+		band := *bufp
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks {
+				break
+			}
+			n, y0 := t/bands, t%bands*directRows
+			y1 := min(y0+directRows, ho)
+			for ci0 := 0; ci0 < c.InC; ci0 += group {
+				gn := min(group, c.InC-ci0)
+				// Pad rows y0−Pad … of channels ci0 … ci0+gn−1 into band.
+				for g := 0; g < gn; g++ {
+					plane := src.Plane(n, srcC0+ci0+g)
+					for r := 0; r < rowsIn; r++ {
+						out := band[(g*rowsIn+r)*wp : (g*rowsIn+r+1)*wp]
+						iy, ok := padIndex(y0-c.Pad+r, src.H, c.Padding)
+						if !ok || r > y1-y0-1+d*(c.KH-1) {
+							clear(out)
+							continue
+						}
+						fillRow(out, plane[iy*src.W:(iy+1)*src.W], -c.Pad, 1, c.Padding == PadZeros)
+					}
+				}
+				first, last := ci0 == 0, ci0+gn == c.InC
+				gep := gemm.Epilogue{Accumulate: !first || ep.Accumulate}
+				if first {
+					gep.Bias = p.bias
+				}
+				if last {
+					gep.Act = ep.Act.gemmAct()
+				}
+				a := p.direct[ci0*taps*m : (ci0+gn)*taps*m]
+				for y := y0; y < y1; y++ {
+					hw := ho * wo
+					out := dst.Data[(n*dst.C+dstC0)*hw+y*wo:]
+					if last && ep.Residual != nil {
+						r := ep.Residual
+						gep.Residual, gep.ResidualStride = r.Data[(n*r.C+ep.ResidualC0)*hw+y*wo:], hw
+					}
+					gemm.MulIndirect(m, wo, gn*taps, a, band[(y-y0)*wp:], off, out, hw, &gep)
+				}
+			}
+		}
+		putScratch(bufp)
+	})
+}
+
+var scratchPool sync.Pool
+
+// getScratch returns a reusable scratch slice of n floats (contents
+// undefined).
+func getScratch(n int) *[]float32 {
+	if p, ok := scratchPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putScratch(p *[]float32) { scratchPool.Put(p) }

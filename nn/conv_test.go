@@ -165,6 +165,10 @@ var convShapes = []convShape{
 	{1, 257, 20, 5, 6, 3, 3, 1, 1, 1, PadReflect, true},
 	{1, 2, 3, 1, 1, 3, 3, 1, 1, 1, PadZeros, true},
 	{1, 3, 2, 2, 3, 3, 3, 1, 2, 1, PadReflect, true}, // pad ≥ size: mirrored twice
+	// Few output channels: the direct (indirect-GEMM) path.
+	{2, 64, 3, 19, 70, 7, 7, 1, 3, 1, PadReflect, true},
+	{1, 5, 4, 21, 9, 3, 3, 1, 2, 2, PadReflect, true},
+	{1, 7, 2, 10, 130, 5, 3, 1, 1, 1, PadZeros, false},
 }
 
 func newConv(r *rand.Rand, s convShape) *Conv2D {
