@@ -290,19 +290,9 @@ func FromBlack(img image.Image) *image.Gray {
 	}
 	switch src := img.(type) {
 	case *image.RGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				p := src.Pix[src.PixOffset(x, y):]
-				mark(x, y, p[0]|p[1]|p[2] == 0)
-			}
-		}
+		markBlack4(m, src.Pix, src.Stride)
 	case *image.NRGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				p := src.Pix[src.PixOffset(x, y):]
-				mark(x, y, p[0]|p[1]|p[2] == 0)
-			}
-		}
+		markBlack4(m, src.Pix, src.Stride)
 	case *image.Gray:
 		for y := b.Min.Y; y < b.Max.Y; y++ {
 			for x := b.Min.X; x < b.Max.X; x++ {
@@ -320,6 +310,21 @@ func FromBlack(img image.Image) *image.Gray {
 		}
 	}
 	return m
+}
+
+// markBlack4 marks in m the black pixels of a 4-byte-per-pixel image (RGBA
+// or NRGBA) with m's bounds, whose pixels are pix with the given stride.
+func markBlack4(m *image.Gray, pix []uint8, stride int) {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	for y := range h {
+		row := pix[y*stride : y*stride+4*w]
+		out := m.Pix[y*m.Stride : y*m.Stride+w]
+		for x := range out {
+			if row[4*x]|row[4*x+1]|row[4*x+2] == 0 {
+				out[x] = 255
+			}
+		}
+	}
 }
 
 // FromNodata returns the w×h mask of the pixels where every plane equals

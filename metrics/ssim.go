@@ -56,77 +56,100 @@ func SSIMFloat(a, b []float32, w, h int, peak float64) (float64, error) {
 	return sum / float64(len(a)/hw), nil
 }
 
-// ssimScratch holds the row buffers of one SSIM computation.
+// ssimScratch holds the buffers of one SSIM computation over planes of
+// width w, for the five statistics x, y, x², y², xy: one input row (w
+// values each), a ring of the last 11 input rows filtered along the row, and
+// one output row filtered both ways (w−10 values each).
 type ssimScratch struct {
-	// The five statistics x, y, x², y², xy of one output row, filtered
-	// vertically: w values each.
-	mx, my, mxx, myy, mxy []float64
+	row  [5][]float64
+	ring [ssimWin][5][]float64
+	col  [5][]float64
 }
 
 func newSSIMScratch(w int) *ssimScratch {
-	buf := make([]float64, 5*w)
-	return &ssimScratch{mx: buf[:w], my: buf[w : 2*w], mxx: buf[2*w : 3*w], myy: buf[3*w : 4*w], mxy: buf[4*w:]}
+	n := w - 2*ssimRadius
+	buf := make([]float64, 5*w+(ssimWin+1)*5*n)
+	s := &ssimScratch{}
+	for k := range 5 {
+		s.row[k], buf = buf[:w], buf[w:]
+		s.col[k], buf = buf[:n], buf[n:]
+	}
+	for r := range ssimWin {
+		for k := range 5 {
+			s.ring[r][k], buf = buf[:n], buf[n:]
+		}
+	}
+	return s
 }
 
 // plane returns the mean SSIM over the valid region of one w×h plane.
 //
-// The Gaussian is separable: for each output row, the five statistics are
-// filtered down the columns (all w columns, the 11 input rows around it),
-// then along the row, for the output columns only. The kernel is symmetric,
-// so taps ±k share one multiplication. Rows and columns within the radius of
-// an edge are never output, so no boundary rule is needed.
+// The Gaussian is separable. Each input row is filtered once along the row,
+// for the output columns only (5 ≤ x < w−5), into a ring of the last 11
+// rows; each output row (5 ≤ y < h−5) then filters the ring down the
+// columns. Pixels within the radius of an edge are never output, so no
+// boundary rule is needed.
 func (s *ssimScratch) plane(x, y []float32, w, h int, peak float64) float64 {
-	k := &ssimKernel
 	c1 := (ssimK1 * peak) * (ssimK1 * peak)
 	c2 := (ssimK2 * peak) * (ssimK2 * peak)
+	n := w - 2*ssimRadius
 	sum := 0.0
-	for oy := ssimRadius; oy < h-ssimRadius; oy++ {
-		// Vertical pass: centre tap, then the pairs ±d. Products of the
-		// two images are formed before weighting, so that swapping them
-		// swaps the statistics exactly: SSIM(a, b) == SSIM(b, a).
-		xr, yr := x[oy*w:(oy+1)*w], y[oy*w:(oy+1)*w]
-		k0 := k[ssimRadius]
-		for i := range w {
+	for iy := range h {
+		// Products of the two images are formed before any weighting, so
+		// that swapping the images swaps the statistics exactly:
+		// SSIM(a, b) == SSIM(b, a).
+		xr, yr := x[iy*w:(iy+1)*w], y[iy*w:(iy+1)*w]
+		rx, ry, rxx, ryy, rxy := s.row[0][:w], s.row[1][:w], s.row[2][:w], s.row[3][:w], s.row[4][:w]
+		for i := range xr {
 			xv, yv := float64(xr[i]), float64(yr[i])
-			s.mx[i] = k0 * xv
-			s.my[i] = k0 * yv
-			s.mxx[i] = k0 * (xv * xv)
-			s.myy[i] = k0 * (yv * yv)
-			s.mxy[i] = k0 * (xv * yv)
+			rx[i], ry[i] = xv, yv
+			rxx[i], ryy[i], rxy[i] = xv*xv, yv*yv, xv*yv
 		}
-		for d := 1; d <= ssimRadius; d++ {
-			kd := k[ssimRadius+d]
-			xu, yu := x[(oy-d)*w:(oy-d+1)*w], y[(oy-d)*w:(oy-d+1)*w]
-			xd, yd := x[(oy+d)*w:(oy+d+1)*w], y[(oy+d)*w:(oy+d+1)*w]
-			for i := range w {
-				xa, ya := float64(xu[i]), float64(yu[i])
-				xb, yb := float64(xd[i]), float64(yd[i])
-				s.mx[i] += kd * (xa + xb)
-				s.my[i] += kd * (ya + yb)
-				s.mxx[i] += kd * (xa*xa + xb*xb)
-				s.myy[i] += kd * (ya*ya + yb*yb)
-				s.mxy[i] += kd * (xa*ya + xb*yb)
-			}
+		dst := &s.ring[iy%ssimWin]
+		for k := range 5 {
+			gaussRow(dst[k], s.row[k])
 		}
-		// Horizontal pass and the SSIM formula, per output pixel.
-		for ox := ssimRadius; ox < w-ssimRadius; ox++ {
-			ux := k0 * s.mx[ox]
-			uy := k0 * s.my[ox]
-			uxx := k0 * s.mxx[ox]
-			uyy := k0 * s.myy[ox]
-			uxy := k0 * s.mxy[ox]
-			for d := 1; d <= ssimRadius; d++ {
-				kd := k[ssimRadius+d]
-				ux += kd * (s.mx[ox-d] + s.mx[ox+d])
-				uy += kd * (s.my[ox-d] + s.my[ox+d])
-				uxx += kd * (s.mxx[ox-d] + s.mxx[ox+d])
-				uyy += kd * (s.myy[ox-d] + s.myy[ox+d])
-				uxy += kd * (s.mxy[ox-d] + s.mxy[ox+d])
+		if iy < 2*ssimRadius {
+			continue
+		}
+		// Output row oy = iy − 5 has its window on input rows oy−5..oy+5:
+		// filter each statistic down the columns, then combine.
+		for k := range 5 {
+			var t [ssimWin][]float64
+			for j := range t {
+				t[j] = s.ring[(iy-2*ssimRadius+j)%ssimWin][k]
 			}
-			sum += ssimAt(ux, uy, uxx, uyy, uxy, c1, c2)
+			gaussCols(s.col[k], &t)
+		}
+		ux, uy, uxx, uyy, uxy := s.col[0][:n], s.col[1][:n], s.col[2][:n], s.col[3][:n], s.col[4][:n]
+		for i := range n {
+			sum += ssimAt(ux[i], uy[i], uxx[i], uyy[i], uxy[i], c1, c2)
 		}
 	}
-	return sum / float64((w-2*ssimRadius)*(h-2*ssimRadius))
+	return sum / float64(n*(h-2*ssimRadius))
+}
+
+// gaussRow filters src along its length with the SSIM Gaussian, writing
+// dst[i] = Σ_{d=−5..5} k[5+d]·src[i+5+d] for i in [0, len(src)−10): the
+// part where the window fits. k0..k5 are the centre tap to the outermost.
+func gaussRow(dst, src []float64) {
+	k0, k1, k2, k3, k4, k5 := ssimKernel[5], ssimKernel[6], ssimKernel[7], ssimKernel[8], ssimKernel[9], ssimKernel[10]
+	src = src[:len(dst)+2*ssimRadius]
+	for i := range dst {
+		s := src[i : i+ssimWin : i+ssimWin]
+		dst[i] = k0*s[5] + k1*(s[4]+s[6]) + k2*(s[3]+s[7]) + k3*(s[2]+s[8]) + k4*(s[1]+s[9]) + k5*(s[0]+s[10])
+	}
+}
+
+// gaussCols filters down the columns: dst[i] = Σ_j k[j]·t[j][i].
+func gaussCols(dst []float64, t *[ssimWin][]float64) {
+	k0, k1, k2, k3, k4, k5 := ssimKernel[5], ssimKernel[6], ssimKernel[7], ssimKernel[8], ssimKernel[9], ssimKernel[10]
+	n := len(dst)
+	t0, t1, t2, t3, t4, t5 := t[0][:n], t[1][:n], t[2][:n], t[3][:n], t[4][:n], t[5][:n]
+	t6, t7, t8, t9, t10 := t[6][:n], t[7][:n], t[8][:n], t[9][:n], t[10][:n]
+	for i := range dst {
+		dst[i] = k0*t5[i] + k1*(t4[i]+t6[i]) + k2*(t3[i]+t7[i]) + k3*(t2[i]+t8[i]) + k4*(t1[i]+t9[i]) + k5*(t0[i]+t10[i])
+	}
 }
 
 // ssimAt is the SSIM of one window from its weighted moments (population
