@@ -6,7 +6,7 @@
 // A Plan2D holds everything that depends only on the size (factorisation,
 // twiddle factors, Bluestein kernels); Plan returns cached plans. Sizes whose
 // factors are 2, 3, 5 and small odd primes use a mixed-radix Stockham FFT;
-// sizes with a prime factor above 41 use Bluestein's chirp-z algorithm. All
+// sizes with a prime factor above 127 use Bluestein's chirp-z algorithm. All
 // arithmetic is done in float64 and rounded to float32 once, so results are
 // within a few float32 ulps of the exact transform.
 //

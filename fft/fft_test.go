@@ -109,8 +109,8 @@ func readNumpy(t *testing.T) []numpyCase {
 // input has non-zero imaginary parts in bins 0 and W/2.
 func TestNumpy(t *testing.T) {
 	cases := readNumpy(t)
-	if len(cases) < 12 {
-		t.Fatalf("testdata/numpy.bin has %d sizes, want 12", len(cases))
+	if len(cases) < 14 {
+		t.Fatalf("testdata/numpy.bin has %d sizes, want 14", len(cases))
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%dx%d", c.h, c.w), func(t *testing.T) {
@@ -574,7 +574,7 @@ func TestSIMDButterflies(t *testing.T) {
 	if !hasAVX512 {
 		t.Skip("no assembly kernels on this CPU or build")
 	}
-	for _, p := range []int{2, 3, 4, 5, 7, 11, 13, 41} {
+	for _, p := range []int{2, 3, 4, 5, 7, 11, 13, 41, 127} {
 		for _, m := range []int{1, 2, 3, 7} {
 			for _, bl := range []int{1, 2, 7, 8, 9, 15, 16, 17, 33, 257} {
 				n := p * m * bl

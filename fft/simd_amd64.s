@@ -441,23 +441,23 @@ r5nt:
 	VZEROUPPER
 	RET
 
-// ---- odd prime radix p ≤ 41 ---------------------------------------------
+// ---- odd prime radix p ≤ 127 ----------------------------------------------
 
 // Frame: buf holds s_r = a_r + a_{p−r} and d_r = a_r − a_{p−r} (re, im) for
-// r = 1 … h, 256 bytes each, h = (p−1)/2 ≤ 20; then five counters.
-#define BUF buf-5120(SP)
-#define H h-5128(SP)
-#define KK kk-5136(SP)
-#define TWSKIP twskip-5144(SP)
-#define OUTSKIP outskip-5152(SP)
-#define HIOFF hioff-5160(SP)
+// r = 1 … h, 256 bytes each, h = (p−1)/2 ≤ 63; then five counters.
+#define BUF buf-16128(SP)
+#define H h-16136(SP)
+#define KK kk-16144(SP)
+#define TWSKIP twskip-16152(SP)
+#define OUTSKIP outskip-16160(SP)
+#define HIOFF hioff-16168(SP)
 
 // func butterflyOddAVX512(xr, xi, yr, yi, tw *float64, m, bl, p int, cs *float64)
 //
 // Per vector: y_0 = a_0 + Σ s_r, and for k = 1 … h, with
 // A = a_0 + Σ_r cos(2πkr/p)·s_r and B = Σ_r sin(2πkr/p)·d_r,
 // y_k = A − i·B and y_{p−k} = A + i·B, each times its twiddle.
-TEXT ·butterflyOddAVX512(SB), 0, $5160-72
+TEXT ·butterflyOddAVX512(SB), 0, $16168-72
 	PROLOGUE
 	MOVQ  p+56(FP), BX
 	DECQ  BX
