@@ -105,11 +105,13 @@ const (
 // cov.Max. Coverage is compared as CoverageOf computes it. When an attempt
 // ends outside cov it starts again, at most 32 times; then, or at once when
 // no pixel count of a w×h image lies in cov, it returns an error wrapping
-// ErrCoverage. Shape sizes are the family's (see the constants) except that
-// late attempts may shrink them, so small images can still meet cov; line
-// thickness stays within 3–16 px always.
+// ErrCoverage. Shapes have the sizes their Family describes, except that
+// the last 16 attempts may draw strokes thinner than 8 px and stripes closer
+// than 10 px, so that images a few pixels across can still meet cov; line
+// thickness stays within 3–16 px always. The mask takes w·h bytes; sides
+// above MaxSide are refused.
 func Generate(f Family, w, h int, seed uint64, cov Coverage) (*image.Gray, error) {
-	draw, err := drawerFor(f)
+	drawAttempt, err := drawerFor(f)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +130,7 @@ func Generate(f Family, w, h int, seed uint64, cov Coverage) (*image.Gray, error
 	for attempt := range maxAttempts {
 		c.clear()
 		target := int(r.between(int64(lo), int64(hi)))
-		draw(c, r, target, hi, attempt >= relaxAttempt)
+		drawAttempt(c, r, target, hi, attempt >= relaxAttempt)
 		if lo <= c.count && c.count <= hi {
 			return &image.Gray{Pix: c.pix, Stride: w, Rect: image.Rect(0, 0, w, h)}, nil
 		}

@@ -28,8 +28,8 @@ func drawStrokes(c *canvas, r *rng, target, hi int, relaxed bool) {
 
 // strokePath returns the vertices and width of one stroke; each shrink
 // narrows the widest allowed width by 8 px and halves the longest segment
-// and removes one segment. A relaxed stroke may be as thin as 2 px and as
-// short as 2 px, for images smaller than a usual stroke.
+// and removes one segment. A relaxed stroke may be as thin and its segments
+// as short as 1 px, for images smaller than a usual stroke.
 func strokePath(r *rng, w, h, shrink int, relaxed bool) ([]point, int64) {
 	minW, minLen := int64(strokeMinWidth), int64(strokeMinLen)
 	if relaxed {

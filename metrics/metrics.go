@@ -129,9 +129,7 @@ func Compare(restored, truth image.Image, mask *image.Gray) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		var n int
-		var m float64
-		m, n = maskedMSE(pr, pt, c, sel)
+		m, n := maskedMSE(pr, pt, c, sel)
 		r.PSNRHole = psnrFromMSE(m, Peak)
 		r.HoleFraction = float64(n) / float64(len(sel))
 	}
