@@ -361,3 +361,107 @@ func TestBrowserOpensGeoTIFF(t *testing.T) {
 		t.Errorf("page shows %d×%d %q, want %d×%d and GeoTIFF", w, h, info, cfg.Width, cfg.Height)
 	}
 }
+
+// "Find black" marks exactly the pure-black pixels; restoring then leaves
+// none, and changes nothing else.
+func TestBrowserFindBlack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx := browser(t)
+	rf := recordingFill{masks: make(chan *image.Gray, 1)}
+	ts := httptest.NewServer(New(rf, Config{Logger: quiet}))
+	defer ts.Close()
+	art := artifactDir(t)
+
+	// A chip with scan-line damage: black rows and a black column.
+	in := aerialChip(t).(*image.RGBA)
+	black := 0
+	for y := 0; y < 256; y++ {
+		for x := 0; x < 256; x++ {
+			if (y >= 90 && y < 94) || (y >= 170 && y < 172) || (x >= 60 && x < 63) {
+				i := in.PixOffset(x, y)
+				in.Pix[i], in.Pix[i+1], in.Pix[i+2] = 0, 0, 0
+				black++
+			}
+		}
+	}
+	inPath := filepath.Join(t.TempDir(), "lines.png")
+	if err := os.WriteFile(inPath, pngBytes(t, in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			buf, err := chromedp.CaptureScreenshot()(ctx, tg)
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(art, name)
+			t.Logf("screenshot: %s", path)
+			return os.WriteFile(path, buf, 0o644)
+		})
+	}
+	waitState := func(want string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](fmt.Sprintf(`document.body.dataset.state === %q`, want), chromedp.WithPollingTimeout(30*time.Second))(ctx, tg)
+			return err
+		})
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL),
+		chromedp.WaitVisible(chromedp.ID("open")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{inPath}),
+		waitState("ready"),
+		chromedp.Click(chromedp.ID("find-black")),
+		shot("05-find-black.png"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	marked, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.aerofill.app.editor.maskCount`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marked != black {
+		t.Errorf("Find black marked %d pixels, the image has %d black ones", marked, black)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("restore")),
+		waitState("done"),
+		// Move the comparison split left, to show mostly the result.
+		chromedp.Evaluate[chromedp.Void](`window.aerofill.app.editor.split = 0.35; window.aerofill.app.editor.invalidate()`),
+		chromedp.Sleep(100*time.Millisecond),
+		shot("06-find-black-restored.png"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	resultB64, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.aerofill.resultBase64()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(resultB64)
+	out, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := <-rf.masks
+	leftBlack, changedElsewhere := 0, 0
+	for y := 0; y < 256; y++ {
+		for x := 0; x < 256; x++ {
+			r, g, b, _ := out.At(x, y).RGBA()
+			i := in.PixOffset(x, y)
+			wasBlack := in.Pix[i]|in.Pix[i+1]|in.Pix[i+2] == 0
+			if r|g|b == 0 {
+				leftBlack++
+			}
+			if (mask.GrayAt(x, y).Y == 255) != wasBlack {
+				t.Fatalf("mask at (%d,%d) is %d, pixel black: %v", x, y, mask.GrayAt(x, y).Y, wasBlack)
+			}
+			if !wasBlack && (uint8(r>>8) != in.Pix[i] || uint8(g>>8) != in.Pix[i+1] || uint8(b>>8) != in.Pix[i+2]) {
+				changedElsewhere++
+			}
+		}
+	}
+	if leftBlack != 0 || changedElsewhere != 0 {
+		t.Errorf("result: %d black pixels left, %d undamaged pixels changed", leftBlack, changedElsewhere)
+	}
+}

@@ -917,3 +917,51 @@ func FuzzMask(f *testing.F) {
 		}
 	})
 }
+
+// The per-type fast paths of decodeMask must agree with the plain
+// per-pixel conversion over awkward sizes and every PNG color type.
+func TestMaskFastPathsMatchReference(t *testing.T) {
+	rnd := func(seed, n int) func() uint8 {
+		s := uint32(seed*7919 + n)
+		return func() uint8 { s = s*1664525 + 1013904223; return uint8(s >> 24) }
+	}
+	for _, size := range []image.Point{{1, 1}, {7, 3}, {33, 257}, {257, 33}} {
+		r := image.Rect(0, 0, size.X, size.Y)
+		next := rnd(size.X, size.Y)
+		gray, gray16 := image.NewGray(r), image.NewGray16(r)
+		nrgba, rgba := image.NewNRGBA(r), image.NewRGBA(r)
+		pal := image.NewPaletted(r, color.Palette{color.Black, color.White, color.NRGBA{200, 200, 200, 100}, color.NRGBA{90, 250, 90, 255}})
+		for y := 0; y < size.Y; y++ {
+			for x := 0; x < size.X; x++ {
+				gray.SetGray(x, y, color.Gray{next()})
+				gray16.SetGray16(x, y, color.Gray16{uint16(next()) << 8})
+				nrgba.SetNRGBA(x, y, color.NRGBA{next(), next(), next(), next()})
+				rgba.SetRGBA(x, y, color.RGBA{next(), next(), next(), 255}) // PNG stores RGB without alpha as *image.RGBA
+				pal.SetColorIndex(x, y, next()%4)
+			}
+		}
+		for name, m := range map[string]image.Image{"gray": gray, "gray16": gray16, "nrgba": nrgba, "rgba": rgba, "paletted": pal} {
+			data := pngBytes(t, m)
+			decoded, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decodeMask(data, size.X, size.Y)
+			if err != nil {
+				t.Fatalf("%s %v: %v", name, size, err)
+			}
+			for y := 0; y < size.Y; y++ {
+				for x := 0; x < size.X; x++ {
+					c := color.NRGBAModel.Convert(decoded.At(x, y)).(color.NRGBA)
+					want := uint8(0)
+					if damaged(c.R, c.G, c.B, c.A, false) {
+						want = 255
+					}
+					if g := got.GrayAt(x, y).Y; g != want {
+						t.Fatalf("%s %v (decoded as %T): pixel (%d,%d) %v → %d, want %d", name, size, decoded, x, y, c, g, want)
+					}
+				}
+			}
+		}
+	}
+}
