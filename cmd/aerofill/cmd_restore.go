@@ -1,30 +1,42 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
-	"github.com/aerofill/aerofill/internal/atomicfile"
+	"github.com/aerofill/aerofill/raster"
 	"github.com/aerofill/aerofill/restore"
-	"github.com/aerofill/aerofill/tensor"
 )
 
 func init() {
-	commands["restore"] = command{"restore damaged images (PNG, JPEG, TIFF in; PNG out)", cmdRestore}
+	commands["restore"] = command{"restore damaged images and scenes (PNG, JPEG, TIFF/GeoTIFF; folders and globs)", cmdRestore}
 }
 
-const restoreUsage = "aerofill restore [--model M] [--mask PATH] [--out PATH] [--threads T] INPUT..."
+const restoreUsage = "aerofill restore [--model M] [--mask PATH] [--out PATH] [--tta N] INPUT..."
 
 func cmdRestore(args []string, stdout io.Writer) error {
 	fs := newFlags("restore", restoreUsage)
 	model := fs.String("model", "", "checkpoint file (.ckpt, .pt, .pth, .safetensors) or built-in name: default, telea, ns, idw")
-	maskPath := fs.String("mask", "", "mask image (white = damaged) or a folder of masks named like the inputs; default: pure-black pixels are damaged")
-	out := fs.String("out", "", "output PNG (one input) or folder (several inputs); default: INPUT_restored.png beside the input")
+	maskPath := fs.String("mask", "", "mask image (white = damaged), or a folder of masks named like the inputs")
+	maskSource := fs.String("mask-source", "auto", "where damage comes from: auto (mask file, else nodata, else alpha, else black), black, nodata, alpha")
+	out := fs.String("out", "", "output file (one input) or folder; default: INPUT_restored.png/.tif beside the input")
+	tta := fs.Int("tta", 1, "test-time augmentation: 1, 2 (flip), 4 (flips), 8 (rotations × flip)")
+	tile := fs.Int("tile", restore.DefaultTile, "tile side for large images")
+	overlap := fs.Int("overlap", restore.DefaultOverlap, "overlap between tiles, blended")
+	filled := fs.Bool("filled-mask", false, "also write OUTPUT.filled.tif marking the filled pixels (255)")
+	compression := fs.String("compress", "deflate", "TIFF output compression: deflate, lzw, none")
+	overwrite := fs.Bool("overwrite", false, "redo outputs that already exist (default: skip them)")
+	jobs := fs.Int("jobs", 1, "files restored at once")
 	threads := fs.Int("threads", 0, "threads to use (0 = all cores)")
 	inputs, err := parseFlags(fs, restoreUsage, args, stdout)
 	if err != nil {
@@ -33,7 +45,17 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	if len(inputs) == 0 {
 		return usagef("no input images (usage: %s)", restoreUsage)
 	}
+	if !restore.ValidTTA(*tta) {
+		return usagef("--tta %d: want 1, 2, 4 or 8", *tta)
+	}
+	if *tile < 16 || *overlap < 0 || *overlap >= *tile {
+		return usagef("--tile %d --overlap %d: need tile ≥ 16 and 0 ≤ overlap < tile", *tile, *overlap)
+	}
 	if err := setThreads(*threads); err != nil {
+		return err
+	}
+	files, err := expandInputs(inputs)
+	if err != nil {
 		return err
 	}
 	outDir := ""
@@ -42,7 +64,7 @@ func cmdRestore(args []string, stdout io.Writer) error {
 		switch {
 		case err == nil && st.IsDir():
 			outDir = *out
-		case len(inputs) > 1 || strings.HasSuffix(*out, "/"):
+		case len(files) > 1 || strings.HasSuffix(*out, "/") || len(inputs) > 1 || isDir(inputs[0]):
 			if err := os.MkdirAll(*out, 0o755); err != nil {
 				return err
 			}
@@ -53,74 +75,195 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	failed := 0
-	for _, in := range inputs {
+	if *tta > 1 {
+		method = restore.TTA{M: method, N: *tta}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	type job struct{ in, out string }
+	var todo []job
+	skipped := 0
+	for _, in := range files {
 		dst := *out
 		switch {
 		case outDir != "":
-			dst = filepath.Join(outDir, stem(in)+".png")
+			dst = filepath.Join(outDir, stem(in)+outputExt(in))
 		case dst == "":
-			dst = strings.TrimSuffix(in, filepath.Ext(in)) + "_restored.png"
+			dst = strings.TrimSuffix(in, filepath.Ext(in)) + "_restored" + outputExt(in)
 		}
-		start := time.Now()
-		holes, err := restoreFile(method, in, *maskPath, dst)
-		if err != nil {
-			if len(inputs) == 1 {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "aerofill: restore: %v\n", err)
-			failed++
+		if _, err := os.Stat(dst); err == nil && !*overwrite {
+			skipped++
 			continue
 		}
-		fmt.Fprintf(stdout, "%s → %s: %d pixels filled by %s in %.2fs\n", in, dst, holes, method.Name(), time.Since(start).Seconds())
+		todo = append(todo, job{in, dst})
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d inputs failed", failed, len(inputs))
+	bar := newProgress(os.Stderr, "restore")
+	quiet := len(todo) > 1
+	var (
+		mu       sync.Mutex
+		failures []string
+		done     int
+		pixels   int64
+		clean    int
+	)
+	start := time.Now()
+	err = forEachJob(ctx, len(todo), max(*jobs, 1), func(i int) {
+		j := todo[i]
+		opt := restore.SceneOptions{Method: method, Tile: *tile, Overlap: *overlap, Mask: restore.MaskSource(*maskSource),
+			Write: raster.WriteOptions{Compression: *compression}}
+		if *filled {
+			opt.FilledPath = strings.TrimSuffix(j.out, filepath.Ext(j.out)) + ".filled.tif"
+		}
+		var ferr error
+		if *maskPath != "" {
+			opt.MaskPath, ferr = maskFor(*maskPath, j.in)
+			if opt.Mask == restore.MaskAuto {
+				opt.Mask = restore.MaskFile
+			}
+		}
+		var st restore.SceneStats
+		if ferr == nil {
+			st, ferr = restore.RestoreScene(ctx, j.in, j.out, opt)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		switch {
+		case errors.Is(ferr, restore.ErrNoDamage):
+			clean++
+			if !quiet {
+				fmt.Fprintf(stdout, "%s: no damaged pixels (mask: %s); nothing written\n", j.in, st.Mask)
+			}
+		case ferr != nil:
+			failures = append(failures, oneLine(ferr))
+		default:
+			pixels += st.Filled
+			if !quiet {
+				fmt.Fprintf(stdout, "%s → %s: %d pixels filled (mask: %s) by %s in %.2fs\n", j.in, j.out, st.Filled, st.Mask, method.Name(), st.Duration.Seconds())
+			}
+		}
+		if quiet {
+			bar.update(done, len(todo))
+		}
+	})
+	bar.finish()
+	if len(files) == 1 && len(failures) == 1 {
+		return errors.New(failures[0])
+	}
+	if quiet || skipped > 0 || len(failures) > 0 {
+		fmt.Fprintf(stdout, "restored %d of %d files (%d skipped as existing, %d without damage, %d failed): %d pixels filled in %s\n",
+			done-len(failures)-clean, len(files), skipped, clean, len(failures), pixels, time.Since(start).Round(time.Millisecond))
+		for _, f := range failures {
+			fmt.Fprintf(stdout, "  failed: %s\n", f)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("%d of %d inputs failed", len(failures), len(files))
 	}
 	return nil
 }
 
-// restoreFile restores one image file into dst and returns the number of
-// damaged pixels it filled.
-func restoreFile(method restore.Method, in, maskSpec, dst string) (int, error) {
-	img, err := decodeImage(in)
-	if err != nil {
-		return 0, err
+// outputExt keeps TIFF inputs TIFF (georeferencing and bands survive) and
+// writes everything else as lossless PNG.
+func outputExt(in string) string {
+	switch strings.ToLower(filepath.Ext(in)) {
+	case ".tif", ".tiff":
+		return ".tif"
 	}
-	x := restore.ImageTensor(img)
-	var mask *tensor.Tensor
-	holes := 0
-	if maskSpec == "" {
-		mask, holes = restore.BlackMask(x)
-	} else {
-		mp, err := maskFor(maskSpec, in)
-		if err != nil {
-			return 0, err
-		}
-		mimg, err := decodeImage(mp)
-		if err != nil {
-			return 0, err
-		}
-		mask, holes = restore.MaskTensor(mimg)
-		if err := restore.CheckSizes(x, mask); err != nil {
-			return 0, fmt.Errorf("%s: %w (mask %s)", in, err, mp)
-		}
-	}
-	y := x
-	if holes > 0 {
-		if y, err = method.Restore(x, mask); err != nil {
-			return 0, fmt.Errorf("%s: %w", in, err)
-		}
-	}
-	res := restore.TensorImage(y, 0)
-	err = atomicfile.Write(dst, func(w io.Writer) error {
-		return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, res)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", dst, err)
-	}
-	return holes, nil
+	return ".png"
 }
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// expandInputs turns files, folders (their images, not recursive) and
+// glob patterns into a sorted list of files.
+func expandInputs(args []string) ([]string, error) {
+	var files []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			files = append(files, p)
+		}
+	}
+	for _, a := range args {
+		if strings.ContainsAny(a, "*?[") {
+			matches, err := filepath.Glob(a)
+			if err != nil {
+				return nil, usagef("bad pattern %q: %v", a, err)
+			}
+			if len(matches) == 0 {
+				return nil, fmt.Errorf("%s: no files match", a)
+			}
+			sort.Strings(matches)
+			for _, m := range matches {
+				if !isDir(m) {
+					add(m)
+				}
+			}
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			add(a)
+			continue
+		}
+		ents, err := os.ReadDir(a)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, e := range ents {
+			switch strings.ToLower(filepath.Ext(e.Name())) {
+			case ".png", ".jpg", ".jpeg", ".tif", ".tiff":
+				if !e.IsDir() && !strings.HasSuffix(stem(e.Name()), ".filled") {
+					add(filepath.Join(a, e.Name()))
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("%s: no PNG, JPEG or TIFF images", a)
+		}
+	}
+	return files, nil
+}
+
+// forEachJob runs fn(0..n-1) on up to workers goroutines until ctx is done.
+func forEachJob(ctx context.Context, n, workers int, fn func(i int)) error {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+	return ctx.Err()
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 // maskFor resolves --mask for one input: a file is used for every input;
 // in a folder, the mask is the file with the input's name, or its stem
