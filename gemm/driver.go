@@ -105,9 +105,9 @@ func mulBlock(a *PackedA, i0, i1, j0, j1 int, b BPacker, c []float32, ldc int, e
 	mr, nr := kern.mr, kern.nr
 	ncMax := ncPanels * nr
 	mc := max(mr, l2Budget/(4*kern.kc)/mr*mr)
-	bufp := getBuf(kern.kc * ncMax)
+	bufp := getBuf(&packPool, kern.kc*ncMax)
 	buf := *bufp
-	scratch := getBuf(mr * nr)
+	scratch := getBuf(&tilePool, mr*nr)
 	for jc := j0; jc < j1; jc += ncMax {
 		nc := min(ncMax, j1-jc)
 		for pc := 0; pc < a.k; pc += kern.kc {
@@ -140,23 +140,25 @@ func mulBlock(a *PackedA, i0, i1, j0, j1 int, b BPacker, c []float32, ldc int, e
 			}
 		}
 	}
-	putBuf(scratch)
-	putBuf(bufp)
+	tilePool.Put(scratch)
+	packPool.Put(bufp)
 }
 
-var bufPool sync.Pool
+// Scratch pools: packed B blocks (KC×NC) and raw tiles (MR×NR). Kept apart
+// so that a small buffer never displaces a large one.
+var packPool, tilePool sync.Pool
 
-// getBuf returns a scratch slice of n floats (contents undefined).
-func getBuf(n int) *[]float32 {
-	if p, ok := bufPool.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
+// getBuf returns a slice of n floats from pool (contents undefined).
+func getBuf(pool *sync.Pool, n int) *[]float32 {
+	if p, ok := pool.Get().(*[]float32); ok {
+		if cap(*p) >= n {
+			*p = (*p)[:n]
+			return p
+		}
 	}
 	s := make([]float32, n)
 	return &s
 }
-
-func putBuf(p *[]float32) { bufPool.Put(p) }
 
 // Parallel calls fn(0), …, fn(parts-1), each on its own goroutine of a
 // small persistent pool (fn(0) on the caller's), and returns when all have

@@ -55,7 +55,6 @@ type indirectKernel struct {
 }
 
 func mulIndirect(k *indirectKernel, m, n, kc int, a, b []float32, off []int, c []float32, ldc int, ep *Epilogue) {
-	var scratch [MaxIndirectRows * 64]float32
 	d := tileDesc{ldc: ldc, mr: m, load: ep.Accumulate, bias: ep.Bias, act: ep.Act, ldr: ep.ResidualStride}
 	for j := 0; j < n; j += k.nr {
 		d.c = c[j:]
@@ -68,6 +67,7 @@ func mulIndirect(k *indirectKernel, m, n, kc int, a, b []float32, off []int, c [
 			// The unmasked kernels would read past B's end: use Go.
 			indirectGo(m, kc, a, b[j:], off, &d)
 		case d.act == ActSigmoid:
+			var scratch [MaxIndirectRows * 64]float32
 			raw := tileDesc{c: scratch[:], ldc: k.nr, mr: m, nr: d.nr}
 			k.run(m, kc, a, b[j:], off, &raw)
 			storeGo(scratch[:], k.nr, &d)

@@ -7,6 +7,7 @@ import "math"
 // at b[p*NR+j]) and stores it through a tileDesc.
 type microKernel struct {
 	name   string
+	family string // instruction set: kernels of one family run on the same machines
 	mr, nr int
 	kc     int  // depth of a K block: the B panel kc×NR should sit in L1
 	masked bool // run stores partial tiles (nr < NR) itself
@@ -94,7 +95,7 @@ const (
 )
 
 var goKernel = &microKernel{
-	name: "go4x16", mr: goMR, nr: goNR, kc: 256, masked: true,
+	name: "go4x16", family: "go", mr: goMR, nr: goNR, kc: 256, masked: true,
 	run: kernelGo,
 }
 

@@ -58,7 +58,10 @@ func kernAVX2x6x16(kc int, a, b *float32, t *tile)
 
 // asmKernel wraps an assembly kernel as a microKernel.
 func asmKernel(name string, mr, nr, kc int, avx512 bool, fn func(kc int, a, b *float32, t *tile)) *microKernel {
-	k := &microKernel{name: name, mr: mr, nr: nr, kc: kc, masked: avx512}
+	k := &microKernel{name: name, family: "avx2", mr: mr, nr: nr, kc: kc, masked: avx512}
+	if avx512 {
+		k.family = "avx512"
+	}
 	k.run = func(kc int, a, b []float32, d *tileDesc) {
 		// Bounds: the kernel reads kc·MR of a and kc·NR of b, and touches
 		// d.mr rows of d.nr (AVX-512) or NR (AVX2) columns of C and res.

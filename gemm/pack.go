@@ -18,8 +18,22 @@ type PackedA struct {
 func PackA(m, k int, a []float32, lda int) *PackedA {
 	checkMatrix("PackA", "A", m, k, a, lda)
 	p := new(PackedA)
-	p.packWith(activeKernel, m, k, a, lda, false, 1)
+	p.packWith(kernelFor(m), m, k, a, lda, false, 1)
 	return p
+}
+
+// kernelFor picks, among the micro-kernels of the active instruction set,
+// the one that wastes the fewest padded rows on an m-row A (the first
+// listed on ties): 64 rows fit 8×48 exactly but waste 8 of 72 on 12×32.
+func kernelFor(m int) *microKernel {
+	best := activeKernel
+	pad := func(k *microKernel) int { return (m+k.mr-1)/k.mr*k.mr - m }
+	for _, k := range kernels {
+		if k.family == activeKernel.family && pad(k) < pad(best) {
+			best = k
+		}
+	}
+	return best
 }
 
 // Rows returns m.

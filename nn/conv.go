@@ -401,7 +401,7 @@ func (c *Conv2D) useDirect() bool {
 const (
 	// directRows is the number of output rows a direct-path task computes
 	// from one padded band of input rows.
-	directRows = 8
+	directRows = 16
 	// directDepth is the target reduction depth (channels × taps) of one
 	// gemm.MulIndirect call: deep enough to amortise loading and storing
 	// the output tile, small enough for the padded band to stay in cache.

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/aerofill/aerofill/gemm"
@@ -153,12 +152,10 @@ func (c *ConvTranspose2D) prepare() *packedConvT {
 	return p
 }
 
-// bandFloats is the size, in floats, of the per-thread scratch block that a
-// phase's GEMM writes before it is interleaved into dst: small enough to
-// stay in L2 between the two.
+// bandFloats is the size, in floats, of the per-thread scratch that the
+// phase GEMMs of one band write before it is interleaved into dst: small
+// enough to stay in L2 between the two.
 const bandFloats = 1 << 17
-
-var bandPool sync.Pool
 
 // Forward computes the transposed convolution of channels
 // [srcC0, srcC0+InC) of src into channels [dstC0, dstC0+OutC) of dst,
@@ -177,32 +174,28 @@ func (c *ConvTranspose2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Ten
 		return
 	}
 	s := c.stride()
-	// Phase grids are at most hq×wq; split every image into bands of
-	// phase rows and hand (image, band) tasks to the threads.
+	// Phase grids are at most hq×wq. Every image is cut into bands of
+	// phase rows; a task computes all phases of one band into scratch with
+	// single-threaded GEMMs, then interleaves them into dst.
 	hq, wq := (ho+s-1)/s, (wo+s-1)/s
-	bandRows := max(1, min(hq, bandFloats/max(1, c.OutC*wq)))
+	bandRows := max(1, min(hq, bandFloats/max(1, s*s*c.OutC*wq)))
 	bands := (hq + bandRows - 1) / bandRows
 	tasks := src.N * bands
 	var next atomic.Int64
 	threads := min(tasks, gemmThreads(2*float64(c.OutC)*float64(c.InC)*float64(c.K*c.K)*float64(src.H*src.W*src.N)))
+	phaseSize := c.OutC * bandRows * wq
 	gemm.Parallel(threads, func(int) {
-		bufp, _ := bandPool.Get().(*[]float32)
-		if bufp == nil || cap(*bufp) < c.OutC*bandRows*wq {
-			b := make([]float32, c.OutC*bandRows*wq)
-			bufp = &b
-		}
-		buf := (*bufp)[:c.OutC*bandRows*wq]
+		bufp := getScratch(s * s * phaseSize)
+		buf := *bufp
 		for {
 			t := int(next.Add(1) - 1)
 			if t >= tasks {
 				break
 			}
 			n, qy0 := t/bands, t%bands*bandRows
-			for i := range p.phases {
-				c.forwardPhase(dst, dstC0, src, srcC0, &ep, p, &p.phases[i], n, qy0, bandRows, buf)
-			}
+			c.forwardBand(dst, dstC0, src, srcC0, &ep, p, n, qy0, bandRows, buf, phaseSize)
 		}
-		bandPool.Put(bufp)
+		putScratch(bufp)
 	})
 }
 
@@ -215,46 +208,94 @@ func gemmThreads(flops float64) int {
 	return gemm.MaxThreads()
 }
 
-// forwardPhase computes phase ph's rows [qy0, qy0+rows) of image n into buf
-// with one single-threaded GEMM, then interleaves them into dst through ep.
-func (c *ConvTranspose2D) forwardPhase(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue, p *packedConvT, ph *convPhase, n, qy0, rows int, buf []float32) {
+// phaseGrid returns the number of rows and columns of phase (ry, rx) of an
+// ho×wo output: the pixels (qy·s + ry, qx·s + rx) inside it.
+func phaseGrid(ho, wo, s, ry, rx int) (hq, wq int) {
+	return max(0, (ho-ry+s-1)/s), max(0, (wo-rx+s-1)/s)
+}
+
+// forwardBand computes phase rows [qy0, qy0+rows) of every phase of image
+// n into buf (phase i at buf[i·phaseSize:], OutC planes of rows×wq_i) and
+// interleaves them into the output rows qy·s + ry of dst through ep.
+func (c *ConvTranspose2D) forwardBand(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue, p *packedConvT, n, qy0, rows int, buf []float32, phaseSize int) {
 	s := c.stride()
 	ho, wo := dst.H, dst.W
-	hq := (ho - ph.ry + s - 1) / s // phase rows and columns
-	wq := (wo - ph.rx + s - 1) / s
-	rows = min(rows, hq-qy0)
-	if rows <= 0 || wq <= 0 {
-		return
-	}
-	cols := rows * wq
-	pk := convPacker{
-		src: src.Channels(n, srcC0, c.InC), h: src.H, w: src.W, wo: wq, stride: 1,
-		offY: ph.offY, offX: ph.offX, zero: true, pix0: qy0 * wq,
-	}
-	// Bias and, when nothing is read back from dst, the activation go
-	// into the GEMM's store; the rest happens while interleaving.
+	// Bias and, when nothing is read back from dst, the activation go into
+	// the GEMMs' stores; the rest happens while interleaving.
 	gep := gemm.Epilogue{Bias: p.bias}
 	act := ep.Act
 	if !ep.Accumulate {
 		gep.Act, act = ep.Act.gemmAct(), ActNone
 	}
-	out := buf[:c.OutC*cols]
-	gemm.MulPackedThreads(ph.a, cols, &pk, out, cols, &gep, 1)
+	plain := !ep.Accumulate && ep.Residual == nil
+	phaseRows := make([][]float32, s) // one output row's phases, rx = 0..s−1
+	for i := range p.phases {
+		ph := &p.phases[i]
+		hq, wq := phaseGrid(ho, wo, s, ph.ry, ph.rx)
+		r := min(rows, hq-qy0)
+		if r <= 0 || wq == 0 {
+			continue
+		}
+		pk := convPacker{
+			src: src.Channels(n, srcC0, c.InC), h: src.H, w: src.W, wo: wq, stride: 1,
+			offY: ph.offY, offX: ph.offX, zero: true, pix0: qy0 * wq,
+		}
+		cols := r * wq
+		gemm.MulPackedThreads(ph.a, cols, &pk, buf[i*phaseSize:i*phaseSize+c.OutC*cols], cols, &gep, 1)
+	}
 	for o := 0; o < c.OutC; o++ {
 		plane := dst.Plane(n, dstC0+o)
 		var res []float32
 		if ep.Residual != nil {
 			res = ep.Residual.Plane(n, ep.ResidualC0+o)
 		}
-		for qy := 0; qy < rows; qy++ {
-			oy := (qy0+qy)*s + ph.ry
-			drow := plane[oy*wo : oy*wo+wo]
-			srow := out[o*cols+qy*wq : o*cols+qy*wq+wq]
-			var rrow []float32
-			if res != nil {
-				rrow = res[oy*wo : oy*wo+wo]
+		for ry := 0; ry < s; ry++ {
+			hq, _ := phaseGrid(ho, wo, s, ry, 0)
+			r := min(rows, hq-qy0)
+			for qy := 0; qy < r; qy++ {
+				oy := (qy0+qy)*s + ry
+				drow := plane[oy*wo : oy*wo+wo]
+				for rx := 0; rx < s; rx++ {
+					_, wq := phaseGrid(ho, wo, s, ry, rx)
+					cols := r * wq
+					base := (ry*s+rx)*phaseSize + o*cols + qy*wq
+					phaseRows[rx] = buf[base : base+wq]
+				}
+				if plain {
+					interleave(drow, phaseRows)
+					continue
+				}
+				var rrow []float32
+				if res != nil {
+					rrow = res[oy*wo : oy*wo+wo]
+				}
+				for rx, row := range phaseRows {
+					scatterRow(drow, row, rx, s, ep.Accumulate, act, rrow)
+				}
 			}
-			scatterRow(drow, srow, ph.rx, s, ep.Accumulate, act, rrow)
+		}
+	}
+}
+
+// interleave sets dst[q·s + r] = rows[r][q], s = len(rows): the output
+// row of a stride-s transposed convolution from its phase rows.
+func interleave(dst []float32, rows [][]float32) {
+	if len(rows) == 2 {
+		a, b := rows[0], rows[1]
+		b = b[:min(len(b), len(a))]
+		for q, v := range b {
+			d := dst[2*q : 2*q+2]
+			d[0], d[1] = a[q], v
+		}
+		if len(a) > len(b) {
+			dst[2*len(b)] = a[len(b)]
+		}
+		return
+	}
+	s := len(rows)
+	for r, row := range rows {
+		for q, v := range row {
+			dst[q*s+r] = v
 		}
 	}
 }
