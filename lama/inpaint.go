@@ -16,6 +16,18 @@ const PadModulo = 8
 // sees img·(1−mask) ⊕ mask, and its output replaces the damaged pixels
 // only. The result is (N, 3, H, W); known pixels come back unchanged.
 func (g *Generator) Inpaint(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
+	return g.inpaint(img, mask, true)
+}
+
+// InpaintPrefilled is Inpaint for generators trained on pre-filled holes
+// (aerofill's own models: a classical filler fills the hole first and the
+// network learns a correction): img's damaged pixels hold the classical
+// fill and go into the network as they are instead of being zeroed.
+func (g *Generator) InpaintPrefilled(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
+	return g.inpaint(img, mask, false)
+}
+
+func (g *Generator) inpaint(img, mask *tensor.Tensor, zeroHoles bool) (*tensor.Tensor, error) {
 	if img.C != 3 || mask.C != 1 || img.N != mask.N || img.H != mask.H || img.W != mask.W {
 		return nil, fmt.Errorf("lama: inpaint: image %v and mask %v do not match (want (N,3,H,W) and (N,1,H,W))", img, mask)
 	}
@@ -30,7 +42,7 @@ func (g *Generator) Inpaint(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
 		for c := 0; c < 3; c++ {
 			src, dst := img.Plane(n, c), x.Plane(n, c)
 			for i, v := range src {
-				if m[i] != 0 {
+				if zeroHoles && m[i] != 0 {
 					v = 0
 				}
 				dst[(i/img.W)*pw+i%img.W] = v

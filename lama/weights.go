@@ -25,7 +25,14 @@ type Param struct {
 type Weights struct {
 	Config Config
 	Params map[string]*Param
+	// Meta is the checkpoint's metadata (safetensors __metadata__), e.g.
+	// "prefill": "idw" for models trained on IDW-pre-filled holes.
+	Meta map[string]string
 }
+
+// Prefill names the classical filler a model expects in its holes
+// (Meta["prefill"]), or "" for LaMa's own zeroed holes.
+func (w *Weights) Prefill() string { return w.Meta["prefill"] }
 
 // LoadWeights reads a generator from a checkpoint file of any format that
 // modelio reads: a bare state dict (.pt/.pth), a LaMa/Lightning checkpoint
@@ -39,6 +46,7 @@ func LoadWeights(path string) (*Weights, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	w.Meta = f.Meta
 	return w, nil
 }
 

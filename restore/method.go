@@ -27,15 +27,37 @@ type Method interface {
 type Model struct {
 	name string
 	G    *lama.Generator
+	// Prefill is the classical filler the generator expects in the holes
+	// (aerofill's own models are trained on IDW-filled holes), or nil for
+	// LaMa's zeroed holes.
+	Prefill fill.Filler
 }
 
 // NewModel wraps a generator; name is what reports and logs call it.
-func NewModel(name string, g *lama.Generator) *Model { return &Model{name: name, G: g} }
+// prefill is the weights' Prefill() ("" or a fill.ByName name).
+func NewModel(name string, g *lama.Generator, prefill string) (*Model, error) {
+	m := &Model{name: name, G: g}
+	if prefill != "" {
+		f, err := fill.ByName(prefill)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: prefill: %w", name, err)
+		}
+		m.Prefill = f
+	}
+	return m, nil
+}
 
 func (m *Model) Name() string { return m.name }
 
 func (m *Model) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
-	return m.G.Inpaint(img, mask)
+	if m.Prefill == nil {
+		return m.G.Inpaint(img, mask)
+	}
+	filled, err := Filler{m.Prefill}.Restore(img, mask)
+	if err != nil {
+		return nil, err
+	}
+	return m.G.InpaintPrefilled(filled, mask)
 }
 
 // Filler is a classical filler as a Method. It fills on the 0–255 scale
@@ -104,5 +126,5 @@ func Open(spec string) (Method, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", spec, err)
 	}
-	return NewModel(spec, g), nil
+	return NewModel(spec, g, w.Prefill())
 }
