@@ -165,7 +165,7 @@ func take(kv map[string]string, keys []string) (value, key string, err error) {
 			continue
 		}
 		if value != "" {
-			return "", "", fmt.Errorf("options %s and %s are the same", key, k)
+			return "", "", fmt.Errorf("options %s and %s both given", key, k)
 		}
 		value, key = v, k
 		delete(kv, k)

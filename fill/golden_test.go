@@ -752,3 +752,12 @@ func readF32(t testing.TB, path string, n int) []float32 {
 	}
 	return v
 }
+
+func writeRGBPNG(t testing.TB, path string, img *image.NRGBA) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, b.Bytes())
+}

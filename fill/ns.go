@@ -9,18 +9,20 @@ import "math"
 // Radius of the hole pixel p by how well the offset p−q follows the
 // isophote at q, so that the fill continues edges:
 //
-//	w = dst·dir, dst = 1/(|r|⁴+1), dir = |r·g| / (|r|·|g|)
+//	w = dst·dir, dst = 1/(|r|⁴+1), dir = max(|r·g| / (|r|·|g|), 10⁻⁶)
 //
 // with r = q−p and g = (−Gy, Gx), where Gy and Gx are the absolute
 // differences of q with its known neighbours across rows and across columns
-// (summed, or doubled if only one neighbour is known). When r·g = 0 (a flat
-// neighbourhood, or r along the gradient) dir is 10⁻⁶.
+// (summed, or doubled if only one neighbour is known). In a flat
+// neighbourhood (g = 0), or with r along the gradient, dir is 10⁻⁶.
 //
-// This matches OpenCV except in two ways. OpenCV tests |r·g| ≤ 0.01, which
-// on integer data is r·g = 0 but on other value ranges would depend on the
-// scale; NavierStokes tests r·g = 0, so scaling the bands scales the fill.
-// At the image edges OpenCV shifts the difference stencils and treats the
-// outside as known; NavierStokes treats pixels outside the image as unknown.
+// This matches OpenCV except in two ways. OpenCV sets dir to 10⁻⁶ when
+// |r·g| ≤ 0.01, a test that on integer data means r·g = 0, where the two
+// rules agree (|cos θ| is then either 0 or above 10⁻⁴), but on other value
+// ranges would depend on the scale; NavierStokes's rule is scale-free and
+// continuous. At the image edges OpenCV shifts the difference stencils and
+// treats the outside as known; NavierStokes treats pixels outside the image
+// as unknown.
 type NavierStokes struct {
 	// Radius is the neighbourhood radius in pixels, OpenCV's inpaintRadius.
 	// It is rounded to an integer and clamped to [1, 100]; 0 means 5.
@@ -46,16 +48,33 @@ func (f NavierStokes) Fill(bands [][]float32, w, h int, mask []uint8) error {
 		return nil
 	}
 	offs := discOffsets(r, w, p.pw, nsDst)
-	parallel(len(bands), func(b int) { p.navierStokes(bands[b], r, offs, 0) })
+	interior := p.knownInterior()
+	parallel(len(bands), func(b int) { p.navierStokes(bands[b], r, offs, interior, 0) })
 	return nil
+}
+
+// knownInterior returns a padded grid that is true on the known pixels
+// whose four neighbours are known image pixels too: there the difference
+// stencils need no checks.
+func (p *marchPlan) knownInterior() []bool {
+	pw := p.pw
+	in := make([]bool, len(p.rank))
+	for y := 1; y <= p.h; y++ {
+		for i := y*pw + 1; i <= y*pw+p.w; i++ {
+			in[i] = p.rank[i] == rankKnown && p.rank[i-1] == rankKnown && p.rank[i+1] == rankKnown &&
+				p.rank[i-pw] == rankKnown && p.rank[i+pw] == rankKnown
+		}
+	}
+	return in
 }
 
 // nsDst is OpenCV's distance weight 1/(|r|⁴+1), computed in float32.
 func nsDst(l2 float32) float32 { return 1 / (l2*l2 + 1) }
 
-// navierStokes fills the holes of one band in march order. Values of r·g
-// with magnitude at most flat count as zero; Fill uses 0, OpenCV 0.01.
-func (p *marchPlan) navierStokes(v []float32, r int, offs []offset, flat float32) {
+// navierStokes fills the holes of one band in march order. If flat is
+// positive, r·g counts as zero when its magnitude is at most flat, as in
+// OpenCV (0.01); Fill passes 0 for dir = max(|cos θ|, 10⁻⁶).
+func (p *marchPlan) navierStokes(v []float32, r int, offs []offset, interior []bool, flat float32) {
 	w, h, pw := p.w, p.h, p.pw
 	rank := p.rank
 	for n, pi := range p.order {
@@ -76,16 +95,28 @@ func (p *marchPlan) navierStokes(v []float32, r int, offs []offset, flat float32
 			}
 			vq := vp + o.dv
 			iq := v[vq]
-			gy := absDiffs(v, rank, q, pw, vq, w, n) // across rows
-			gx := absDiffs(v, rank, q, 1, vq, 1, n)  // across columns
+			var gy, gx float32 // across rows, across columns
+			if interior[q] {
+				gy = abs32(v[vq+w]-iq) + abs32(iq-v[vq-w])
+				gx = abs32(v[vq+1]-iq) + abs32(iq-v[vq-1])
+			} else {
+				gy = absDiffs(v, rank, q, pw, vq, w, n)
+				gx = absDiffs(v, rank, q, 1, vq, 1, n)
+			}
 			// g = (−gy, gx) in (x, y) order; r = (dx, dy).
 			dot := float32(o.dx)*-gy + float32(o.dy)*gx
+			g2 := gy*gy + gx*gx
 			var dir float32
-			if abs32(dot) <= flat {
+			switch {
+			case flat > 0 && abs32(dot) <= flat: // OpenCV
 				dir = 1e-6
-			} else {
-				g2 := gy*gy + gx*gx
+			case flat > 0:
 				dir = abs32(dot / float32(math.Sqrt(float64(o.l2*g2))))
+			default: // dir = max(|cos θ|, 1e-6)
+				dir = 1e-6
+				if g2 > 0 {
+					dir = max(dir, abs32(dot/float32(math.Sqrt(float64(o.l2*g2)))))
+				}
 			}
 			wt := o.dst * dir
 			sum += wt * iq

@@ -358,14 +358,16 @@ func (c *refCtx) nsPixel(i, j int) float32 {
 			}
 			gix = -gix
 			dir := rx*gix + ry*giy
-			flat := float32(0)
 			if c.mode.opencv {
-				flat = 0.01
-			}
-			if abs(dir) <= flat {
+				if abs(dir) <= 0.01 {
+					dir = 0.000001
+				} else {
+					dir = abs((rx*gix + ry*giy) / float32(math.Sqrt(float64(vl*(gix*gix+giy*giy)))))
+				}
+			} else if g2 := gix*gix + giy*giy; g2 == 0 {
 				dir = 0.000001
 			} else {
-				dir = abs((rx*gix + ry*giy) / float32(math.Sqrt(float64(vl*(gix*gix+giy*giy)))))
+				dir = max(0.000001, abs(dir/float32(math.Sqrt(float64(vl*g2)))))
 			}
 			wt := dst * dir
 			ia += wt * c.img(km, lm)
