@@ -7,8 +7,14 @@
 // twiddle factors, Bluestein kernels); Plan returns cached plans. Sizes whose
 // factors are 2, 3, 5 and small odd primes use a mixed-radix Stockham FFT;
 // sizes with a prime factor above 127 use Bluestein's chirp-z algorithm. All
-// arithmetic is done in float64 and rounded to float32 once, so results are
-// within a few float32 ulps of the exact transform.
+// arithmetic is done in float64 and rounded to float32 once, so each result
+// is the exact transform correctly rounded to float32, give or take errors
+// of order 1e-16. After the first calls, the transforms do not allocate.
+//
+// On amd64 CPUs with AVX-512 the butterflies, transposes and conversions run
+// in assembly, 8 float64 lanes at a time; the build tag noasm (and every
+// other architecture) leaves the plain Go versions, which the tests compare
+// them with.
 //
 // The package is not a general FFT library: it has no complex-input 2-D
 // transform, no other normalisations, no N-D or strided inputs. ForwardRef
@@ -209,7 +215,8 @@ func (p *Plan2D) weightMiddle(re, im []float64, k float64) {
 var planCache sync.Map
 
 // Plan returns a shared plan for h×w planes, making it on first use. It is
-// safe for concurrent use. It panics if h or w is less than 1.
+// safe for concurrent use. Plans stay cached for the life of the process (a
+// network sees a handful of sizes). It panics if h or w is less than 1.
 func Plan(h, w int) *Plan2D {
 	key := [2]int{h, w}
 	if p, ok := planCache.Load(key); ok {

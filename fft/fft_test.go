@@ -409,6 +409,28 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
+// TestNoAllocs checks that the transforms reuse their scratch memory.
+func TestNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	for _, sz := range [][2]int{{32, 32}, {33, 25}, {131, 12}} {
+		h, w := sz[0], sz[1]
+		p := NewPlan2D(h, w)
+		x := newStream(1).fill(h * w)
+		re, im := make([]float32, h*p.Bins()), make([]float32, h*p.Bins())
+		allocs := testing.AllocsPerRun(20, func() {
+			p.Forward(re, im, x)
+			p.Inverse(x, re, im)
+			p.InverseAdjoint(re, im, x)
+			p.ForwardAdjoint(x, re, im)
+		})
+		if allocs > 0 {
+			t.Errorf("%d×%d: %g allocations per run, want 0", h, w, allocs)
+		}
+	}
+}
+
 func TestPlanCache(t *testing.T) {
 	p := Plan(33, 25)
 	if Plan(33, 25) != p {
@@ -452,6 +474,154 @@ func TestPanics(t *testing.T) {
 			c.f()
 		}()
 	}
+}
+
+// TestAccuracy checks that Forward and Inverse are as accurate as float32
+// output allows: computed in float64 and rounded once, every value is within
+// half an ulp, 2⁻²⁴ ≈ 5.96e-8 of its magnitude, of the exact transform (the
+// float64 reference). With -v it prints the figures.
+func TestAccuracy(t *testing.T) {
+	const bound = 6.0e-8 // relative to the largest magnitude
+	for _, sz := range [][2]int{{32, 32}, {64, 64}, {33, 25}, {17, 13}, {97, 89}, {125, 128}, {131, 12}, {10, 257}, {1, 1}, {2, 2}} {
+		h, w := sz[0], sz[1]
+		if testing.Short() && h*w > 5000 {
+			continue
+		}
+		b := w/2 + 1
+		p := NewPlan2D(h, w)
+		g := newStream(uint64(h*w + 99))
+		x, gre, gim := g.fill(h*w), g.fill(h*b), g.fill(h*b)
+
+		re, im := make([]float32, h*b), make([]float32, h*b)
+		p.Forward(re, im, x)
+		wr, wi := forwardRef64(x, h, w)
+		var fd, fs, frms float64
+		for k := range wr {
+			fd = math.Max(fd, math.Max(math.Abs(float64(re[k])-wr[k]), math.Abs(float64(im[k])-wi[k])))
+			fs = math.Max(fs, math.Max(math.Abs(wr[k]), math.Abs(wi[k])))
+			frms += math.Pow(float64(re[k])-wr[k], 2) + math.Pow(float64(im[k])-wi[k], 2)
+		}
+		frms = math.Sqrt(frms / float64(2*len(wr)))
+
+		xi := make([]float32, h*w)
+		p.Inverse(xi, gre, gim)
+		wx := inverseRef64(gre, gim, h, w)
+		var id, is float64
+		for k := range wx {
+			id = math.Max(id, math.Abs(float64(xi[k])-wx[k]))
+			is = math.Max(is, math.Abs(wx[k]))
+		}
+		// Each value is its exact one rounded to float32, give or take the
+		// float64 arithmetic here and in the reference (see FuzzPlan).
+		slop := 1e-12 * sumAbs(x)
+		for k := range wr {
+			if !roundedOnce(re[k], wr[k], slop) || !roundedOnce(im[k], wi[k], slop) {
+				t.Errorf("%d×%d: Forward bin %d = %g%+gi, exact %g%+gi: not rounded once", h, w, k, re[k], im[k], wr[k], wi[k])
+				break
+			}
+		}
+		slop = 1e-12 * (sumAbs(gre) + sumAbs(gim))
+		for k := range wx {
+			if !roundedOnce(xi[k], wx[k], slop) {
+				t.Errorf("%d×%d: Inverse value %d = %g, exact %g: not rounded once", h, w, k, xi[k], wx[k])
+				break
+			}
+		}
+		t.Logf("%4d×%-4d Forward max err %.2e (%.3g of max |F| = %.3g, rms %.2e); Inverse max err %.2e (%.3g of max |x| = %.3g)",
+			h, w, fd, fd/fs, fs, frms, id, id/is, is)
+		if fd > bound*fs || id > bound*is {
+			t.Errorf("%d×%d: errors %.3g, %.3g relative to the largest magnitude, want ≤ %g", h, w, fd/fs, id/is, bound)
+		}
+	}
+}
+
+func sumAbs(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += math.Abs(float64(x))
+	}
+	return s
+}
+
+// roundedOnce reports whether got is within half a float32 ulp of exact,
+// plus slop.
+func roundedOnce(got float32, exact, slop float64) bool {
+	ulp := float64(math.Nextafter32(float32(math.Abs(exact)), float32(math.Inf(1))) - float32(math.Abs(exact)))
+	return math.Abs(float64(got)-exact) <= ulp/2+slop
+}
+
+// FuzzPlan checks Forward and Inverse against the references, the round
+// trip and the adjoint identities, for sizes up to 40×40 and values from the
+// fuzzer's bytes (or, with no bytes, from the seed).
+func FuzzPlan(f *testing.F) {
+	f.Add(uint8(1), uint8(1), uint64(0), []byte{})
+	f.Add(uint8(33), uint8(25), uint64(1), []byte{})
+	f.Add(uint8(16), uint8(16), uint64(2), []byte{0, 255, 128, 7})
+	f.Add(uint8(7), uint8(38), uint64(3), []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, hb, wb uint8, seed uint64, data []byte) {
+		h, w := int(hb)%40+1, int(wb)%40+1
+		b := w/2 + 1
+		g := newStream(seed)
+		val := func(i int) float32 {
+			if len(data) == 0 {
+				return g.next()
+			}
+			// Signed bytes with a per-position exponent: magnitudes 2⁻⁸ … 2⁸.
+			v := float32(int8(data[i%len(data)])) / 64
+			return float32(math.Ldexp(float64(v), (i/len(data))%17-8))
+		}
+		x := make([]float32, h*w)
+		for i := range x {
+			x[i] = val(i)
+		}
+		gre, gim := make([]float32, h*b), make([]float32, h*b)
+		for i := range gre {
+			gre[i], gim[i] = val(h*w+2*i), val(h*w+2*i+1)
+		}
+		p := Plan(h, w)
+
+		re, im := make([]float32, h*b), make([]float32, h*b)
+		p.Forward(re, im, x)
+		wr, wi := forwardRef64(x, h, w)
+		// The reference's own error is below 1e-12 of the inputs' sum of
+		// magnitudes, even where the exact value is 0 (as its sines of
+		// multiples of π are not).
+		slop := 1e-12 * sumAbs(x)
+		for k := range wr {
+			if !roundedOnce(re[k], wr[k], slop) || !roundedOnce(im[k], wi[k], slop) {
+				t.Fatalf("%d×%d: Forward bin %d = %g%+gi, exact %g%+gi", h, w, k, re[k], im[k], wr[k], wi[k])
+			}
+		}
+
+		xi := make([]float32, h*w)
+		p.Inverse(xi, gre, gim)
+		wx := inverseRef64(gre, gim, h, w)
+		slop = 1e-12 * (sumAbs(gre) + sumAbs(gim))
+		for k := range wx {
+			if !roundedOnce(xi[k], wx[k], slop) {
+				t.Fatalf("%d×%d: Inverse value %d = %g, exact %g", h, w, k, xi[k], wx[k])
+			}
+		}
+
+		y := make([]float32, h*w)
+		p.Inverse(y, re, im)
+		if d, s := maxAbs(y, x); d > 3e-7*s {
+			t.Fatalf("%d×%d: round trip error %g of max %g", h, w, d, s)
+		}
+
+		ax := make([]float32, h*w)
+		p.ForwardAdjoint(ax, gre, gim)
+		lhs, rhs := dot(re, gre)+dot(im, gim), dot(x, ax)
+		if math.Abs(lhs-rhs) > 1e-5*(math.Sqrt(dot(x, x)*(dot(gre, gre)+dot(gim, gim)))+1e-30) {
+			t.Fatalf("%d×%d: ⟨Forward x, g⟩ = %g, ⟨x, ForwardAdjoint g⟩ = %g", h, w, lhs, rhs)
+		}
+		are, aim := make([]float32, h*b), make([]float32, h*b)
+		p.InverseAdjoint(are, aim, x)
+		lhs, rhs = dot(xi, x), dot(gre, are)+dot(gim, aim)
+		if math.Abs(lhs-rhs) > 1e-5*(math.Sqrt(dot(x, x)*(dot(gre, gre)+dot(gim, gim)))+1e-30) {
+			t.Fatalf("%d×%d: ⟨Inverse F, g⟩ = %g, ⟨F, InverseAdjoint g⟩ = %g", h, w, lhs, rhs)
+		}
+	})
 }
 
 // dft1 is the direct 1-D forward DFT of each lane, in float64.

@@ -9,7 +9,16 @@ import "math"
 //
 // with B = w/2+1. It is meant for tests and small sizes.
 func ForwardRef(re, im, x []float32, h, w int) {
+	r, i := forwardRef64(x, h, w)
+	for k := range r {
+		re[k], im[k] = float32(r[k]), float32(i[k])
+	}
+}
+
+// forwardRef64 is ForwardRef before the rounding to float32.
+func forwardRef64(x []float32, h, w int) (re, im []float64) {
 	b := w/2 + 1
+	re, im = make([]float64, h*b), make([]float64, h*b)
 	ch, sh := unitCircle(h)
 	cw, sw := unitCircle(w)
 	scale := 1 / math.Sqrt(float64(h)*float64(w))
@@ -27,9 +36,10 @@ func ForwardRef(re, im, x []float32, h, w int) {
 					si += xv * (ar*bi + ai*br)
 				}
 			}
-			re[u*b+v], im[u*b+v] = float32(sr*scale), float32(si*scale)
+			re[u*b+v], im[u*b+v] = sr*scale, si*scale
 		}
 	}
+	return re, im
 }
 
 // InverseRef is the definition of Plan2D.Inverse, evaluated directly in
@@ -44,7 +54,15 @@ func ForwardRef(re, im, x []float32, h, w int) {
 //
 // each scaled by 1/√ of its length.
 func InverseRef(x, re, im []float32, h, w int) {
+	for k, v := range inverseRef64(re, im, h, w) {
+		x[k] = float32(v)
+	}
+}
+
+// inverseRef64 is InverseRef before the rounding to float32.
+func inverseRef64(re, im []float32, h, w int) []float64 {
 	b := w/2 + 1
+	x := make([]float64, h*w)
 	ch, sh := unitCircle(h)
 	cw, sw := unitCircle(w)
 	gr := make([]float64, h*b)
@@ -80,9 +98,10 @@ func InverseRef(x, re, im []float32, h, w int) {
 				c, s := cw[v*j%w], sw[v*j%w] // e^{+2πi·vx'/W}
 				sr += full[v].re*c - full[v].im*s
 			}
-			x[y*w+j] = float32(sr * scale)
+			x[y*w+j] = sr * scale
 		}
 	}
+	return x
 }
 
 // unitCircle returns cos and sin of 2πk/n for k < n.
