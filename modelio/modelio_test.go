@@ -202,3 +202,12 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFloat32 converts a 16 MB F32 tensor.
+func BenchmarkFloat32(b *testing.B) {
+	x := NewF32("x", []int{1 << 22}, make([]float32, 1<<22))
+	b.SetBytes(int64(len(x.Data)))
+	for b.Loop() {
+		x.Float32()
+	}
+}

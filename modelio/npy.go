@@ -52,6 +52,7 @@ func DecodeNPY(r io.ReaderAt, size int64) (*Tensor, error) {
 	if size < 10 {
 		return nil, formatErr("npy: file of %d bytes is too short", size)
 	}
+	r = io.NewSectionReader(r, 0, size) // never read past size
 	if err := readFullAt(r, pre[:min(size, 12)], 0); err != nil {
 		return nil, fmt.Errorf("modelio: npy: %w", err)
 	}

@@ -36,6 +36,7 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*File, error) {
 	if size < 8 {
 		return nil, formatErr("safetensors: file of %d bytes has no header length", size)
 	}
+	r = io.NewSectionReader(r, 0, size) // never read past size
 	var lenBuf [8]byte
 	if err := readFullAt(r, lenBuf[:], 0); err != nil {
 		return nil, fmt.Errorf("modelio: safetensors: %w", err)

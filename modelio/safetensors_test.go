@@ -14,7 +14,7 @@ import (
 
 // allDTypes returns one small tensor of every dtype, plus a scalar and an
 // empty tensor, with the values of dtypesWant.
-func allDTypes(t *testing.T) []*Tensor {
+func allDTypes(t testing.TB) []*Tensor {
 	f, err := Load(filepath.Join("testdata", "torch", "dtypes_p2.pt"))
 	if err != nil {
 		t.Fatal(err)

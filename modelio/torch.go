@@ -46,6 +46,10 @@ func isLegacyTorch(head []byte) bool {
 // the state dict are read from the archive; optimizer states and other
 // entries cost nothing but their share of the pickle.
 func ReadTorch(r io.ReaderAt, size int64) (*File, error) {
+	if size < 0 {
+		return nil, formatErr("torch: negative size %d", size)
+	}
+	r = io.NewSectionReader(r, 0, size) // never read past size
 	var head [len(legacyTorchMagic)]byte
 	n, _ := r.ReadAt(head[:], 0)
 	if isLegacyTorch(head[:n]) {
