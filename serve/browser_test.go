@@ -212,6 +212,57 @@ func TestBrowserPaintAndRestore(t *testing.T) {
 	do(chromedp.KeyEvent("Z", chromedp.KeyModifiers(chromedp.ModifierCtrl, chromedp.ModifierShift)))
 	afterRedo := maskCount()
 
+	// Zoom with the wheel about the pointer, pan with a middle-button drag,
+	// fit again with F.
+	type view struct{ Scale, Tx, Ty float64 }
+	getView := func() view {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[view](`(() => { const e = window.aerofill.app.editor; return {scale: e.scale, tx: e.tx, ty: e.ty} })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v0 := getView()
+	do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById('view').dispatchEvent(new WheelEvent('wheel', {deltaY: -300, clientX: %v, clientY: %v, bubbles: true, cancelable: true}))`, pa.X, pa.Y)))
+	v1 := getView()
+	if ratio := v1.Scale / v0.Scale; math.Abs(ratio-math.Exp(0.45)) > 0.01 {
+		t.Errorf("wheel zoom: scale %v → %v (×%.3f), want ×%.3f", v0.Scale, v1.Scale, ratio, math.Exp(0.45))
+	}
+	if got := clientPoint(a); math.Abs(got.X-pa.X) > 0.5 || math.Abs(got.Y-pa.Y) > 0.5 {
+		t.Errorf("wheel zoom moved the point under the pointer from %v to %v", pa, got)
+	}
+	middle := chromedp.ButtonType(input.MouseButtonMiddle)
+	midHeld := func(p *input.DispatchMouseEventParams) { p.Buttons = 4 }
+	do(
+		chromedp.MouseEvent(chromedp.MousePressed, 600, 300, middle, midHeld, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(chromedp.MouseMoved, 650, 320, middle, midHeld),
+		chromedp.MouseEvent(chromedp.MouseMoved, 700, 340, middle, midHeld),
+		chromedp.MouseEvent(chromedp.MouseReleased, 700, 340, middle, chromedp.ClickCount(1)),
+	)
+	if v2 := getView(); math.Abs(v2.Tx-v1.Tx-100) > 0.5 || math.Abs(v2.Ty-v1.Ty-40) > 0.5 || v2.Scale != v1.Scale {
+		t.Errorf("middle drag by (100, 40): view %+v → %+v", v1, v2)
+	}
+	if painted2 := maskCount(); painted2 != painted {
+		t.Errorf("panning changed the mask: %d → %d pixels", painted, painted2)
+	}
+	do(chromedp.KeyEvent("f"))
+	if v3 := getView(); v3 != v0 {
+		t.Errorf("F: view %+v, want the fitted %+v", v3, v0)
+	}
+	brushAfter := func(key string) int {
+		t.Helper()
+		do(chromedp.KeyEvent(key))
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.aerofill.app.editor.brush`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if up, down := brushAfter("]"), brushAfter("["); up != 30 || down != brush {
+		t.Errorf("] then [: brush %d then %d, want 30 then %d", up, down, brush)
+	}
+
 	do(
 		shot("02-mask.png"),
 		chromedp.Click(chromedp.ID("restore")),

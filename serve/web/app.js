@@ -67,7 +67,7 @@ async function openFile(file) {
   setMessage(`Opening ${file.name}…`);
   try {
     const kind = sniff(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
-    if (!kind) throw new Error(`${file.name}: not a PNG, JPEG or TIFF image`);
+    if (!kind) throw new Error("not a PNG, JPEG or TIFF image");
     let display = file;
     let geo = false;
     if (kind === "tiff") {
@@ -84,8 +84,8 @@ async function openFile(file) {
     setMessage("Paint over the damage, or use Find black.");
     setState("ready");
   } catch (err) {
-    setState(app.editor.image ? prev === "done" ? "done" : "ready" : "empty");
-    showError(err.message || String(err));
+    setState(app.editor.image ? (prev === "done" ? "done" : "ready") : "empty");
+    showError(`Cannot open ${file.name}: ${err.message || err}`);
   }
 }
 

@@ -35,6 +35,15 @@ export class Editor {
     this.spaceHeld = false;
     this.drag = null; // {kind: "paint"|"pan"|"split", ...}
     this.dirty = false;
+    // The mask as shown: a view-sized canvas holding the mask under the
+    // current view transform. Painting draws on it as well as on the mask,
+    // so a frame never reads the image-sized mask: drawing a large canvas
+    // into another makes the browser copy it on its next write, and that
+    // copy, per pointer move, is what makes painting on big images lag.
+    this.overlay = document.createElement("canvas");
+    this.overlayCtx = this.overlay.getContext("2d");
+    this.overlayKey = "";
+    this.maskGen = 0; // bumped by every mask change that is not a stroke
 
     new ResizeObserver(() => this.resize()).observe(canvas);
     canvas.addEventListener("pointerdown", (e) => this.pointerDown(e));
@@ -67,7 +76,15 @@ export class Editor {
     this.maskCtx = this.mask.getContext("2d", { willReadFrequently: true });
     this.shadow = newCanvas(bitmap.width, bitmap.height);
     this.shadowCtx = this.shadow.getContext("2d", { willReadFrequently: true });
+    // Touch both now, so that their memory is allocated while the image
+    // loads rather than on the first stroke.
+    for (const ctx of [this.maskCtx, this.shadowCtx]) {
+      ctx.fillRect(0, 0, 1, 1);
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.getImageData(0, 0, 1, 1);
+    }
     this.maskCount = 0;
+    this.maskGen++;
     this.undoStack = [];
     this.redoStack = [];
     this.fit();
@@ -93,6 +110,9 @@ export class Editor {
     const r = this.canvas.getBoundingClientRect();
     this.canvas.width = Math.max(1, Math.round(r.width * dpr));
     this.canvas.height = Math.max(1, Math.round(r.height * dpr));
+    this.overlay.width = this.canvas.width;
+    this.overlay.height = this.canvas.height;
+    this.overlayKey = "";
     this.viewW = r.width;
     this.viewH = r.height;
     this.invalidate();
@@ -194,6 +214,7 @@ export class Editor {
   wheel(e) {
     if (!this.image) return;
     e.preventDefault();
+    if (this.drag && this.drag.kind === "paint") return; // the stroke is drawn in the current view
     const p = this.localPoint(e);
     // deltaMode 1 is lines (Firefox): about 16 pixels each.
     const dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
@@ -219,26 +240,36 @@ export class Editor {
   beginStroke(p) {
     const r = this.brush / 2;
     this.stroke = { last: p, x0: p.x - r, y0: p.y - r, x1: p.x + r, y1: p.y + r };
-    const ctx = this.maskCtx;
-    ctx.save();
-    ctx.globalCompositeOperation = this.tool === "eraser" ? "destination-out" : "source-over";
-    ctx.fillStyle = ctx.strokeStyle = `rgb(${MASK_RGB})`;
-    ctx.lineWidth = this.brush;
-    ctx.lineCap = "round";
-    ctx.lineJoin = "round";
-    ctx.beginPath();
-    ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
-    ctx.fill();
+    this.syncOverlay();
+    const dpr = this.dpr();
+    // Paint in image coordinates on the mask, and through the view
+    // transform on the overlay.
+    this.overlayCtx.setTransform(dpr * this.scale, 0, 0, dpr * this.scale, dpr * this.tx, dpr * this.ty);
+    for (const ctx of [this.maskCtx, this.overlayCtx]) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(0, 0, this.width, this.height); // the overlay extends past the image
+      ctx.clip();
+      ctx.globalCompositeOperation = this.tool === "eraser" ? "destination-out" : "source-over";
+      ctx.fillStyle = ctx.strokeStyle = `rgb(${MASK_RGB})`;
+      ctx.lineWidth = this.brush;
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+      ctx.fill();
+    }
   }
 
   extendStroke(p) {
     const s = this.stroke;
     if (!s) return;
-    const ctx = this.maskCtx;
-    ctx.beginPath();
-    ctx.moveTo(s.last.x, s.last.y);
-    ctx.lineTo(p.x, p.y);
-    ctx.stroke();
+    for (const ctx of [this.maskCtx, this.overlayCtx]) {
+      ctx.beginPath();
+      ctx.moveTo(s.last.x, s.last.y);
+      ctx.lineTo(p.x, p.y);
+      ctx.stroke();
+    }
     const r = this.brush / 2;
     s.x0 = Math.min(s.x0, p.x - r);
     s.y0 = Math.min(s.y0, p.y - r);
@@ -251,6 +282,7 @@ export class Editor {
     const s = this.stroke;
     if (!s) return;
     this.maskCtx.restore();
+    this.overlayCtx.restore();
     this.stroke = null;
     this.commit(s.x0 - 2, s.y0 - 2, s.x1 + 2, s.y1 + 2);
   }
@@ -287,6 +319,7 @@ export class Editor {
     this.maskCtx.putImageData(step.before, step.x, step.y);
     this.shadowCtx.putImageData(step.before, step.x, step.y);
     this.maskCount -= step.delta;
+    this.maskGen++;
     this.redoStack.push(step);
     this.changed();
     return true;
@@ -298,6 +331,7 @@ export class Editor {
     this.maskCtx.putImageData(step.after, step.x, step.y);
     this.shadowCtx.putImageData(step.after, step.x, step.y);
     this.maskCount += step.delta;
+    this.maskGen++;
     this.undoStack.push(step);
     this.changed();
     return true;
@@ -306,6 +340,7 @@ export class Editor {
   clearMask() {
     if (!this.image || this.maskCount === 0) return;
     this.maskCtx.clearRect(0, 0, this.width, this.height);
+    this.maskGen++;
     this.commit(0, 0, this.width, this.height);
   }
 
@@ -330,6 +365,7 @@ export class Editor {
     }
     if (n > 0) {
       this.maskCtx.putImageData(m, 0, 0);
+      this.maskGen++;
       this.commit(0, 0, this.width, this.height);
     }
     return n;
@@ -367,9 +403,29 @@ export class Editor {
     });
   }
 
+  dpr() {
+    return this.canvas.width / Math.max(1, this.viewW);
+  }
+
+  // syncOverlay redraws the overlay from the mask if the view or the mask
+  // changed since it was drawn.
+  syncOverlay() {
+    const key = `${this.scale},${this.tx},${this.ty},${this.overlay.width},${this.overlay.height},${this.maskGen}`;
+    if (key === this.overlayKey || !this.mask) return;
+    this.overlayKey = key;
+    const ctx = this.overlayCtx;
+    const dpr = this.dpr();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    if (this.maskCount === 0) return;
+    ctx.setTransform(dpr * this.scale, 0, 0, dpr * this.scale, dpr * this.tx, dpr * this.ty);
+    ctx.imageSmoothingEnabled = this.scale < 1;
+    ctx.drawImage(this.mask, 0, 0);
+  }
+
   render() {
     const ctx = this.ctx;
-    const dpr = this.canvas.width / Math.max(1, this.viewW);
+    const dpr = this.dpr();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!this.image) return;
@@ -390,9 +446,12 @@ export class Editor {
         ctx.restore();
       }
     } else if (this.showMask) {
+      if (!this.stroke) this.syncOverlay(); // a stroke keeps it in step itself
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.globalAlpha = MASK_ALPHA;
-      ctx.drawImage(this.mask, 0, 0);
-      ctx.globalAlpha = 1;
+      ctx.drawImage(this.overlay, 0, 0);
+      ctx.restore();
     }
 
     // Screen-space overlays.
