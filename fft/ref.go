@@ -1,6 +1,9 @@
 package fft
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // ForwardRef is the definition of Plan2D.Forward, evaluated directly in
 // float64 in O((H·W)·(H·B)) time:
@@ -9,6 +12,7 @@ import "math"
 //
 // with B = w/2+1. It is meant for tests and small sizes.
 func ForwardRef(re, im, x []float32, h, w int) {
+	checkRef(x, re, im, h, w)
 	r, i := forwardRef64(x, h, w)
 	for k := range r {
 		re[k], im[k] = float32(r[k]), float32(i[k])
@@ -54,6 +58,7 @@ func forwardRef64(x []float32, h, w int) (re, im []float64) {
 //
 // each scaled by 1/√ of its length.
 func InverseRef(x, re, im []float32, h, w int) {
+	checkRef(x, re, im, h, w)
 	for k, v := range inverseRef64(re, im, h, w) {
 		x[k] = float32(v)
 	}
@@ -102,6 +107,13 @@ func inverseRef64(re, im []float32, h, w int) []float64 {
 		}
 	}
 	return x
+}
+
+func checkRef(x, re, im []float32, h, w int) {
+	b := w/2 + 1
+	if h < 1 || w < 1 || len(x) != h*w || len(re) != h*b || len(im) != h*b {
+		panic(fmt.Sprintf("fft: reference for %d×%d given %d plane values and %d+%d spectrum values", h, w, len(x), len(re), len(im)))
+	}
 }
 
 // unitCircle returns cos and sin of 2πk/n for k < n.
