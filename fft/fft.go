@@ -28,8 +28,9 @@ import (
 	"sync"
 )
 
-// Plan2D is an immutable plan for real 2-D transforms of H×W planes. It is
-// safe for concurrent use: per-call scratch comes from a sync.Pool.
+// Plan2D is an immutable plan for real 2-D transforms of H×W planes, made by
+// NewPlan2D or Plan. It is safe for concurrent use: per-call scratch comes
+// from a sync.Pool.
 //
 // Planes are row-major: x[y*W+x']. Spectra are H×(W/2+1) row-major, real and
 // imaginary parts in separate slices: re[u*Bins()+v], im[u*Bins()+v].
