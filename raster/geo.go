@@ -49,10 +49,11 @@ func (g *Geo) Key(id uint16) (uint16, bool) {
 	}
 	n := int(g.GeoKeys[3])
 	for i := 0; i < n; i++ {
-		e := g.GeoKeys[geoKeyDirectoryHead*(i+1):]
-		if len(e) < 4 {
+		at := geoKeyDirectoryHead * (i + 1)
+		if at+4 > len(g.GeoKeys) {
 			break
 		}
+		e := g.GeoKeys[at:]
 		if e[0] == id && e[1] == 0 && e[2] == 1 {
 			return e[3], true
 		}

@@ -27,6 +27,9 @@ func (r *tiffReader) decodeJPEG(src []byte, rows int) ([]byte, error) {
 	if cfg.Width > r.bw || cfg.Height > r.bh {
 		return nil, fmt.Errorf("JPEG frame %d×%d larger than the %d×%d block", cfg.Width, cfg.Height, r.bw, rows)
 	}
+	if uint64(cfg.Width)*uint64(cfg.Height) > uint64(len(src))*1024+1<<20 {
+		return nil, fmt.Errorf("JPEG frame %d×%d cannot come from %d bytes", cfg.Width, cfg.Height, len(src))
+	}
 	img, err := jpeg.Decode(bytes.NewReader(stream))
 	if err != nil {
 		return nil, err

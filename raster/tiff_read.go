@@ -21,6 +21,7 @@ import (
 // not cached.
 const (
 	maxTileBytes  = 1 << 30
+	maxRowBytes   = 1 << 31
 	bigBlockBytes = 32 << 20
 	maxBands      = 1 << 16
 	maxDimension  = 1<<31 - 1
@@ -28,7 +29,8 @@ const (
 
 // maxRatio bounds how many bytes one compressed byte can become: 1032 for
 // Deflate, about 1400 for 12-bit LZW (a table of 3,837 strings of growing
-// length per 5.4 KB of codes), 64 for PackBits (2 bytes become 128). A
+// length per 5.4 KB of codes), 64 for PackBits (2 bytes become 128), about
+// 1024 for JPEG (each 8×8 block of each component costs at least a bit). A
 // block claiming more is a lie, caught before its buffer is allocated.
 func maxRatio(compression int) uint64 {
 	switch compression {
@@ -38,6 +40,8 @@ func maxRatio(compression int) uint64 {
 		return 1500
 	case CompressionPackBits:
 		return 64
+	case CompressionJPEG:
+		return 2048
 	}
 	return 1
 }
@@ -232,7 +236,13 @@ func newTIFFReader(f *tiffFile, d *ifd, opt OpenOptions) (*tiffReader, error) {
 		offTag, countTag = tagStripOffsets, tagStripByteCounts
 	}
 	r.layout = newLayout(width, height, bw, bh, spp, in.Planar, in.Type)
-	if r.tiled && uint64(bw)*uint64(bh)*uint64(r.spp*r.bps) > maxTileBytes {
+	// Sizes are checked before they are multiplied out, so that no
+	// product below overflows: a row is at most 2 GiB, a tile at most
+	// maxTileBytes.
+	if uint64(bw)*uint64(r.spp*r.bps) > maxRowBytes {
+		return nil, &UnsupportedError{f.name, fmt.Sprintf("rows of %d×%d bytes", bw, r.spp*r.bps)}
+	}
+	if r.tiled && (uint64(bw)*uint64(bh) > maxTileBytes || uint64(r.rowBytes())*uint64(bh) > maxTileBytes) {
 		return nil, &UnsupportedError{f.name, fmt.Sprintf("%d×%d tiles of %d bytes per pixel", bw, bh, r.spp*r.bps)}
 	}
 	nblocks := uint64(r.across) * uint64(r.down) * uint64(r.planes)
@@ -544,25 +554,29 @@ func (r *tiffReader) block(p, bx, by, ya, yb int) (*block, error) {
 	})
 }
 
+// blockName names block idx in messages: "tile 12" or "strip 3".
+func (r *tiffReader) blockName(idx int) string {
+	if r.tiled {
+		return "tile " + strconv.Itoa(idx)
+	}
+	return "strip " + strconv.Itoa(idx)
+}
+
 // blockErr wraps an error from decoding block idx with the file name.
 func (r *tiffReader) blockErr(idx int, err error) error {
-	what := "strip"
-	if r.tiled {
-		what = "tile"
-	}
 	var fe *FormatError
 	var ue *UnsupportedError
 	if errors.As(err, &fe) || errors.As(err, &ue) {
 		return err
 	}
-	return &FormatError{Name: r.f.name, Msg: fmt.Sprintf("%s %d", what, idx), Err: err}
+	return &FormatError{Name: r.f.name, Msg: r.blockName(idx), Err: err}
 }
 
 // compressed returns the stored bytes of block idx.
 func (r *tiffReader) compressed(idx int) ([]byte, error) {
 	off, n := r.offsets[idx], r.counts[idx]
 	if !r.f.fits(off, n) {
-		return nil, r.f.formatErr("block %d: %d bytes at offset %d pass the end of the %d-byte file", idx, n, off, r.f.size)
+		return nil, r.f.formatErr("%s: %d bytes at offset %d pass the end of the %d-byte file", r.blockName(idx), n, off, r.f.size)
 	}
 	buf := make([]byte, n)
 	if err := r.f.readAt(buf, off); err != nil {
@@ -576,16 +590,16 @@ func (r *tiffReader) decode(idx, rows int) ([]byte, error) {
 	want := rows * r.rowBytes()
 	n := r.counts[idx]
 	if r.compression == CompressionNone && n < uint64(want) {
-		return nil, r.f.formatErr("block %d holds %d bytes, %d×%d pixels need %d", idx, n, r.bw, rows, want)
+		return nil, r.f.formatErr("%s holds %d bytes, %d×%d pixels need %d", r.blockName(idx), n, r.bw, rows, want)
 	}
 	if want > 1<<20 && uint64(want)/maxRatio(r.compression) > n {
-		return nil, r.f.formatErr("block %d: %d bytes cannot decode to the %d its size needs", idx, n, want)
+		return nil, r.f.formatErr("%s: %d bytes cannot decode to the %d its size needs", r.blockName(idx), n, want)
 	}
 	if r.compression == CompressionNone {
 		n = uint64(want)
 	}
 	if !r.f.fits(r.offsets[idx], n) {
-		return nil, r.f.formatErr("block %d: %d bytes at offset %d pass the end of the %d-byte file", idx, n, r.offsets[idx], r.f.size)
+		return nil, r.f.formatErr("%s: %d bytes at offset %d pass the end of the %d-byte file", r.blockName(idx), n, r.offsets[idx], r.f.size)
 	}
 	src := make([]byte, n)
 	if err := r.f.readAt(src, r.offsets[idx]); err != nil {
@@ -652,11 +666,11 @@ func (r *tiffReader) partialStrip(idx, rows, ya, yb int) (*block, error) {
 	switch r.compression {
 	case CompressionNone:
 		if n < uint64(rows*rb) {
-			return nil, r.f.formatErr("strip %d holds %d bytes, %d rows need %d", idx, n, rows, rows*rb)
+			return nil, r.f.formatErr("%s holds %d bytes, %d rows need %d", r.blockName(idx), n, rows, rows*rb)
 		}
 		start, size := off+uint64(ya*rb), uint64((yb-ya)*rb)
 		if !r.f.fits(start, size) {
-			return nil, r.f.formatErr("strip %d passes the end of the %d-byte file", idx, r.f.size)
+			return nil, r.f.formatErr("%s passes the end of the %d-byte file", r.blockName(idx), r.f.size)
 		}
 		data := make([]byte, size)
 		if err := r.f.readAt(data, start); err != nil {
@@ -664,9 +678,16 @@ func (r *tiffReader) partialStrip(idx, rows, ya, yb int) (*block, error) {
 		}
 		r.postprocess(data)
 		return &block{data: data, row0: ya, rows: yb - ya, stride: rb}, nil
+	}
+	// The stream must produce yb rows; a header claiming more than the
+	// compressed bytes can hold is caught before anything is allocated.
+	if need := uint64(yb) * uint64(rb); need > 1<<20 && need/maxRatio(r.compression) > n {
+		return nil, r.f.formatErr("%s: %d bytes cannot decode to the %d its rows need", r.blockName(idx), n, need)
+	}
+	switch r.compression {
 	case CompressionDeflate, CompressionAdobeDeflate:
 		if !r.f.fits(off, n) {
-			return nil, r.f.formatErr("strip %d: %d bytes at offset %d pass the end of the %d-byte file", idx, n, off, r.f.size)
+			return nil, r.f.formatErr("%s: %d bytes at offset %d pass the end of the %d-byte file", r.blockName(idx), n, off, r.f.size)
 		}
 		zr, err := zlib.NewReader(io.NewSectionReader(r.f.ra, int64(off), int64(n)))
 		if err != nil {
