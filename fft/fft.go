@@ -5,8 +5,9 @@
 //
 // A Plan2D holds everything that depends only on the size (factorisation,
 // twiddle factors, Bluestein kernels); Plan returns cached plans. Sizes whose
-// factors are 2, 3, 5 and small odd primes use a mixed-radix Stockham FFT;
-// sizes with a prime factor above 127 use Bluestein's chirp-z algorithm. All
+// prime factors are at most 127 use a mixed-radix Stockham FFT (radices 4,
+// 2, 3, 5 and direct odd-prime butterflies); sizes with a larger prime factor
+// use Bluestein's chirp-z algorithm. All
 // arithmetic is done in float64 and rounded to float32 once, so each result
 // is the exact transform correctly rounded to float32, give or take errors
 // of order 1e-16. After the first calls, the transforms do not allocate.
