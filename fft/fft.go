@@ -5,12 +5,12 @@
 //
 // A Plan2D holds everything that depends only on the size (factorisation,
 // twiddle factors, Bluestein kernels); Plan returns cached plans. Sizes whose
-// prime factors are at most 127 use a mixed-radix Stockham FFT (radices 4,
-// 2, 3, 5 and direct odd-prime butterflies); sizes with a larger prime factor
-// use Bluestein's chirp-z algorithm. All
-// arithmetic is done in float64 and rounded to float32 once, so each result
-// is the exact transform correctly rounded to float32, give or take errors
-// of order 1e-16. After the first calls, the transforms do not allocate.
+// prime factors are at most 127 use a mixed-radix Stockham FFT (radices 4, 2,
+// 3, 5 and direct odd-prime butterflies); sizes with a larger prime factor use
+// Bluestein's chirp-z algorithm. All arithmetic is done in float64 and
+// rounded to float32 once, so each result is the exact transform correctly
+// rounded to float32, give or take errors of order 1e-16. After the first
+// calls, the transforms do not allocate.
 //
 // On amd64 CPUs with AVX-512 the butterflies, transposes and conversions run
 // in assembly, 8 float64 lanes at a time; the build tag noasm (and every
@@ -19,8 +19,8 @@
 //
 // The package is not a general FFT library: it has no complex-input 2-D
 // transform, no other normalisations, no N-D or strided inputs. ForwardRef
-// and InverseRef are direct O((H·W)²) sums that define the semantics and
-// serve as the tests' reference.
+// and InverseRef are direct DFT sums in float64 (no FFT) that define the
+// semantics and serve as the tests' reference.
 package fft
 
 import (
