@@ -1,14 +1,19 @@
 package tiff
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
-// lzwDecode decodes TIFF's LZW variant from src into dst and returns the
-// number of bytes written. TIFF LZW differs from GIF's (and from
-// compress/lzw's): codes are packed most significant bit first and the code
-// width grows one code early, when the next free code reaches 2^width − 1.
-// Decoding stops at the end-of-information code, at the end of src or when
-// dst is full; a caller that needs len(dst) bytes checks the count.
-func lzwDecode(dst, src []byte) (int, error) {
+// lzwDecode decodes TIFF's LZW variant from src, appends at most limit
+// bytes to dst and returns the extended slice. TIFF LZW differs from GIF's
+// (and from compress/lzw's): codes are packed most significant bit first and
+// the code width grows one code early, when the next free code reaches
+// 2^width − 1. Decoding stops at the end-of-information code, at the end of
+// src or at the limit; a caller that needs limit bytes checks the length.
+// dst grows with the output, so the memory used is bounded by what src
+// really decodes to.
+func lzwDecode(dst, src []byte, limit int) ([]byte, error) {
 	const (
 		clearCode = 256
 		eoiCode   = 257
@@ -30,24 +35,26 @@ func lzwDecode(dst, src []byte) (int, error) {
 		width uint = 9
 		next       = 258
 		prev       = -1
-		n          = 0
+		base       = len(dst)
+		end        = base + limit
 	)
-	// emit writes the string of code c at dst[n:], clipped to dst.
+	// emit appends the string of code c to dst, clipped at end.
 	emit := func(c int) {
 		l := length[c]
-		end := n + l
-		for i := end - 1; i >= n; i-- {
-			if i < len(dst) {
+		n := len(dst)
+		stop := min(n+l, end)
+		dst = slices.Grow(dst, stop-n)[:stop]
+		for i := n + l - 1; i >= n; i-- {
+			if i < stop {
 				dst[i] = suffix[c]
 			}
 			c = int(prefix[c])
 		}
-		n = min(end, len(dst))
 	}
-	for n < len(dst) {
+	for len(dst) < end {
 		for nbits < width {
 			if pos >= len(src) {
-				return n, nil // out of input: the caller judges the count
+				return dst, nil // out of input: the caller judges the length
 			}
 			acc |= uint64(src[pos]) << (56 - nbits)
 			pos++
@@ -62,10 +69,10 @@ func lzwDecode(dst, src []byte) (int, error) {
 			width, next, prev = 9, 258, -1
 			continue
 		case code == eoiCode:
-			return n, nil
+			return dst, nil
 		case prev < 0:
 			if code >= 256 {
-				return n, FormatError(fmt.Sprintf("LZW: code %d after clear", code))
+				return dst, FormatError(fmt.Sprintf("LZW: code %d after clear", code))
 			}
 			emit(code)
 			prev = code
@@ -82,7 +89,7 @@ func lzwDecode(dst, src []byte) (int, error) {
 			length[next] = length[prev] + 1
 			emit(code)
 		default:
-			return n, FormatError(fmt.Sprintf("LZW: code %d, next free code is %d", code, next))
+			return dst, FormatError(fmt.Sprintf("LZW: code %d, next free code is %d", code, next))
 		}
 		if next < maxCodes {
 			next++
@@ -92,36 +99,35 @@ func lzwDecode(dst, src []byte) (int, error) {
 			width++
 		}
 	}
-	return n, nil
+	return dst, nil
 }
 
-// packBitsDecode decodes Apple PackBits (compression 32773) from src into
-// dst and returns the number of bytes written, at most len(dst).
-func packBitsDecode(dst, src []byte) (int, error) {
-	n, i := 0, 0
-	for n < len(dst) && i < len(src) {
+// packBitsDecode decodes Apple PackBits (compression 32773) from src,
+// appends at most limit bytes to dst and returns the extended slice.
+func packBitsDecode(dst, src []byte, limit int) ([]byte, error) {
+	end := len(dst) + limit
+	for i := 0; len(dst) < end && i < len(src); {
 		h := int(int8(src[i]))
 		i++
 		switch {
 		case h >= 0: // h+1 literal bytes
 			k := h + 1
 			if i+k > len(src) {
-				return n, FormatError("PackBits: literal run past end of data")
+				return dst, FormatError("PackBits: literal run past end of data")
 			}
-			n += copy(dst[n:], src[i:i+k])
+			dst = append(dst, src[i:i+min(k, end-len(dst))]...)
 			i += k
 		case h > -128: // one byte repeated 1−h times
 			if i >= len(src) {
-				return n, FormatError("PackBits: repeat run past end of data")
+				return dst, FormatError("PackBits: repeat run past end of data")
 			}
 			b := src[i]
 			i++
-			for k := 0; k < 1-h && n < len(dst); k++ {
-				dst[n] = b
-				n++
+			for k := 0; k < 1-h && len(dst) < end; k++ {
+				dst = append(dst, b)
 			}
 		}
 		// h == −128 is a no-op.
 	}
-	return n, nil
+	return dst, nil
 }

@@ -363,6 +363,11 @@ func (d *decoder) check() error {
 		if d.tileW <= 0 || d.tileH <= 0 || d.tileW%16 != 0 || d.tileH%16 != 0 || d.tileW > 1<<16 || d.tileH > 1<<16 {
 			return FormatError(fmt.Sprintf("bad tile size %d×%d", d.tileW, d.tileH))
 		}
+		// A tile may overhang the image, but not by much: this bounds what
+		// a tile (a JPEG one especially) can make the decoder allocate.
+		if int64(d.tileW)*int64(d.tileH) > max(4*int64(c.Width)*int64(c.Height), 1<<16) {
+			return FormatError(fmt.Sprintf("%d×%d tiles for a %d×%d image", d.tileW, d.tileH, c.Width, c.Height))
+		}
 	} else {
 		if d.rowsPerStrip <= 0 || d.rowsPerStrip > c.Height {
 			d.rowsPerStrip = c.Height
@@ -404,7 +409,10 @@ func (d *decoder) decode() (*image.RGBA, error) {
 	spp := c.SamplesPerPixel
 	bps := c.BitsPerSample / 8
 	rowBytes := bw * spp * bps
-	buf := make([]byte, rowBytes*bh)
+	// scratch grows with the data actually decompressed, never to what the
+	// header claims a block holds: a few bytes of LZW or Deflate cannot make
+	// the reader allocate a huge tile.
+	var scratch []byte
 	across := d.blocksAcross()
 	for i := range d.offsets {
 		x0 := (i % across) * bw
@@ -413,7 +421,6 @@ func (d *decoder) decode() (*image.RGBA, error) {
 		if !c.Tiled && y0+rows > c.Height {
 			rows = c.Height - y0 // the last strip may be short
 		}
-		block := buf[:rowBytes*rows]
 		src := d.data[d.offsets[i] : d.offsets[i]+d.counts[i]]
 		if c.Compression == CompressionJPEG {
 			if err := d.decodeJPEG(dst, src, x0, y0, bw, rows); err != nil {
@@ -421,8 +428,16 @@ func (d *decoder) decode() (*image.RGBA, error) {
 			}
 			continue
 		}
-		if err := d.decompress(block, src); err != nil {
+		want := rowBytes * rows
+		block, err := d.decompress(scratch[:0], src, want)
+		if err != nil {
 			return nil, fmt.Errorf("tiff: strip or tile %d: %w", i, err)
+		}
+		if len(block) < want {
+			return nil, fmt.Errorf("tiff: strip or tile %d: %w", i, FormatError(fmt.Sprintf("%d bytes of pixel data, want %d (truncated?)", len(block), want)))
+		}
+		if c.Compression != CompressionNone || d.predictor != 1 {
+			scratch = block // not the caller's data: reuse it
 		}
 		if d.predictor == 2 {
 			undoPredictor(block, rowBytes, spp, bps, d.bo)
@@ -465,45 +480,33 @@ func (d *decoder) blockHeight() int {
 	return h
 }
 
-// decompress fills dst from the compressed block src. A block that
-// decompresses to less than dst is an error; extra output is ignored.
-func (d *decoder) decompress(dst, src []byte) error {
+// decompress appends the decompressed block src to dst, stopping at limit
+// bytes, and returns the result. Uncompressed data is returned in place
+// (copied only when the predictor will modify it).
+func (d *decoder) decompress(dst, src []byte, limit int) ([]byte, error) {
 	switch d.cfg.Compression {
 	case CompressionNone:
-		if len(src) < len(dst) {
-			return FormatError(fmt.Sprintf("%d bytes of pixel data, want %d", len(src), len(dst)))
+		src = src[:min(len(src), limit)]
+		if d.predictor == 1 {
+			return src, nil
 		}
-		copy(dst, src)
-		return nil
+		return append(dst, src...), nil
 	case CompressionLZW:
-		n, err := lzwDecode(dst, src)
-		if err != nil {
-			return err
-		}
-		if n < len(dst) {
-			return FormatError(fmt.Sprintf("LZW data decodes to %d bytes, want %d", n, len(dst)))
-		}
-		return nil
+		return lzwDecode(dst, src, limit)
 	case CompressionPackBits:
-		n, err := packBitsDecode(dst, src)
-		if err != nil {
-			return err
-		}
-		if n < len(dst) {
-			return FormatError(fmt.Sprintf("PackBits data decodes to %d bytes, want %d", n, len(dst)))
-		}
-		return nil
+		return packBitsDecode(dst, src, limit)
 	case CompressionDeflate, CompressionDeflate2:
 		zr, err := zlib.NewReader(bytes.NewReader(src))
 		if err != nil {
-			return FormatError("deflate: " + err.Error())
+			return dst, FormatError("deflate: " + err.Error())
 		}
-		if _, err := io.ReadFull(zr, dst); err != nil {
-			return FormatError("deflate: " + err.Error())
+		buf := bytes.NewBuffer(dst)
+		if _, err := buf.ReadFrom(io.LimitReader(zr, int64(limit))); err != nil {
+			return dst, FormatError("deflate: " + err.Error())
 		}
-		return nil
+		return buf.Bytes(), nil
 	}
-	return UnsupportedError(fmt.Sprintf("compression %d", d.cfg.Compression))
+	return dst, UnsupportedError(fmt.Sprintf("compression %d", d.cfg.Compression))
 }
 
 // undoPredictor reverses horizontal differencing (predictor 2) in place:

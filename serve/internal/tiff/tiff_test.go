@@ -2,6 +2,7 @@ package tiff
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/png"
@@ -73,6 +74,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated", lzw[:len(lzw)*2/3], 1 << 20, false, true, ""},
 		{"too many pixels", lzw, 64*48 - 1, false, false, "more than"},
 		{"ifd offset past end", []byte("II*\x00\xff\x00\x00\x00"), 1 << 20, false, true, "IFD offset"},
+		{"tiles far larger than the image", withTag(t, readFile(t, "deflate_tiles_rgb8.tif"), tagTileWidth, 8192), 1 << 20, false, true, "8192×16 tiles"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +115,33 @@ func TestDecodeHugeHeaderDoesNotAllocate(t *testing.T) {
 	if allocs > 50 {
 		t.Errorf("%v allocations", allocs)
 	}
+}
+
+// withTag returns a copy of a little-endian TIFF with the inline SHORT or
+// LONG value of tag set to v.
+func withTag(t *testing.T, data []byte, tag uint16, v uint32) []byte {
+	t.Helper()
+	data = bytes.Clone(data)
+	if string(data[:4]) != "II*\x00" {
+		t.Fatal("withTag: not a little-endian TIFF")
+	}
+	off := int(binary.LittleEndian.Uint32(data[4:]))
+	n := int(binary.LittleEndian.Uint16(data[off:]))
+	for i := 0; i < n; i++ {
+		e := data[off+2+12*i:]
+		if binary.LittleEndian.Uint16(e) != tag {
+			continue
+		}
+		switch binary.LittleEndian.Uint16(e[2:]) {
+		case dtShort:
+			binary.LittleEndian.PutUint16(e[8:], uint16(v))
+		case dtLong:
+			binary.LittleEndian.PutUint32(e[8:], v)
+		}
+		return data
+	}
+	t.Fatalf("withTag: no tag %d", tag)
+	return nil
 }
 
 // setLong overwrites the inline value of a LONG tag in a file written by
@@ -227,10 +256,14 @@ func TestLZWDecode(t *testing.T) {
 				}
 			}
 			enc := lzwEncode(src)
-			dst := make([]byte, n)
-			got, err := lzwDecode(dst, enc)
-			if err != nil || got != n || !bytes.Equal(dst, src) {
-				t.Errorf("%s %d: decoded %d bytes, err %v, equal %v", kind, n, got, err, bytes.Equal(dst[:got], src[:got]))
+			prefix := []byte("kept")
+			got, err := lzwDecode(prefix, enc, n)
+			if err != nil || len(got) != n+4 || string(got[:4]) != "kept" || !bytes.Equal(got[4:], src) {
+				t.Errorf("%s %d: decoded %d bytes, err %v", kind, n, len(got)-4, err)
+			}
+			// A limit stops the output exactly there.
+			if got, err := lzwDecode(nil, enc, n/2); err != nil || !bytes.Equal(got, src[:n/2]) {
+				t.Errorf("%s %d: limit %d gave %d bytes, err %v", kind, n, n/2, len(got), err)
 			}
 		}
 	}
@@ -240,10 +273,14 @@ func TestPackBitsDecode(t *testing.T) {
 	// The example from the TIFF 6.0 specification, section 9.
 	src := []byte{0xFE, 0xAA, 0x02, 0x80, 0x00, 0x2A, 0xFD, 0xAA, 0x03, 0x80, 0x00, 0x2A, 0x22, 0xF7, 0xAA}
 	want := []byte{0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0xAA, 0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0x22, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA}
-	dst := make([]byte, len(want))
-	n, err := packBitsDecode(dst, src)
-	if err != nil || n != len(want) || !bytes.Equal(dst, want) {
-		t.Errorf("got %x (%d, %v), want %x", dst[:n], n, err, want)
+	got, err := packBitsDecode(nil, src, 100)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("got %x (%v), want %x", got, err, want)
+	}
+	for limit := range len(want) {
+		if got, _ := packBitsDecode(nil, src, limit); !bytes.Equal(got, want[:limit]) {
+			t.Errorf("limit %d: got %x", limit, got)
+		}
 	}
 }
 
@@ -277,16 +314,14 @@ func FuzzLZWDecode(f *testing.F) {
 	f.Add([]byte("aaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbababababa"), 64)
 	f.Fuzz(func(t *testing.T, data []byte, n int) {
 		n = n & 0xffff
-		dst := make([]byte, n)
-		got, err := lzwDecode(dst, data)
-		if got > n || got < 0 {
-			t.Fatalf("lzwDecode wrote %d of %d bytes (err %v)", got, n, err)
+		got, err := lzwDecode(nil, data, n)
+		if len(got) > n {
+			t.Fatalf("lzwDecode gave %d bytes, limit %d (err %v)", len(got), n, err)
 		}
 		// Round trip whatever came in as plain data.
 		enc := lzwEncode(data)
-		back := make([]byte, len(data))
-		if k, err := lzwDecode(back, enc); err != nil || k != len(data) || !bytes.Equal(back, data) {
-			t.Fatalf("round trip of %d bytes: %d, %v", len(data), k, err)
+		if back, err := lzwDecode(nil, enc, len(data)); err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("round trip of %d bytes: %d, %v", len(data), len(back), err)
 		}
 	})
 }
