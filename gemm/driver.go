@@ -104,14 +104,14 @@ func mulBlock(a *PackedA, i0, i1, j0, j1 int, b BPacker, c []float32, ldc int, e
 	kern := a.kern
 	mr, nr := kern.mr, kern.nr
 	ncMax := ncPanels * nr
-	mc := max(mr, l2Budget/(4*kern.kc)/mr*mr)
-	bufp := getBuf(&packPool, kern.kc*ncMax)
+	mc := max(mr, l2Budget/(4*a.kc)/mr*mr)
+	bufp := getBuf(&packPool, a.kc*ncMax)
 	buf := *bufp
 	scratch := getBuf(&tilePool, mr*nr)
 	for jc := j0; jc < j1; jc += ncMax {
 		nc := min(ncMax, j1-jc)
-		for pc := 0; pc < a.k; pc += kern.kc {
-			kc := min(kern.kc, a.k-pc)
+		for pc := 0; pc < a.k; pc += a.kc {
+			kc := min(a.kc, a.k-pc)
 			b.PackB(buf, nr, pc, kc, jc, nc)
 			first, last := pc == 0, pc+kc == a.k
 			for ic := i0; ic < i1; ic += mc {

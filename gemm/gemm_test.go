@@ -191,7 +191,7 @@ func TestMulPackedEpilogue(t *testing.T) {
 					}
 				}
 				pa := new(PackedA)
-				pa.packWith(kern, m, k, a, k, false, 1)
+				pa.packWith(kern, kern.kc, m, k, a, k, false, 1)
 				for _, threads := range []int{1, 2} {
 					got := append([]float32(nil), c0...)
 					mb := matrixB{b: b, ldb: n}

@@ -37,6 +37,10 @@ var shapes = []shape{
 	{"kernIndAVX2x2x16", 2, 2, false, true},
 	{"kernIndAVX2x3x16", 3, 2, false, true},
 	{"kernIndAVX2x4x16", 4, 2, false, true},
+	{"kernIndAVX512x12x32", 12, 2, true, true},
+	{"kernIndAVX512x8x48", 8, 3, true, true},
+	{"kernIndAVX512x6x64", 6, 4, true, true},
+	{"kernIndAVX2x6x16", 6, 2, false, true},
 }
 
 const unroll = 4

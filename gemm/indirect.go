@@ -80,31 +80,110 @@ func mulIndirect(k *indirectKernel, m, n, kc int, a, b []float32, off []int, c [
 // indirectGo is the pure-Go MulIndirect tile: any m ≤ MaxIndirectRows and
 // d.nr columns.
 func indirectGo(m, kc int, a, b []float32, off []int, d *tileDesc) {
-	var acc [MaxIndirectRows * 64]float32
-	nr := d.nr
-	for j0 := 0; j0 < nr; j0 += 64 {
-		w := min(64, nr-j0)
-		clear(acc[:m*64])
-		for p := 0; p < kc; p++ {
-			row := b[off[p]+j0 : off[p]+j0+w]
-			for i := 0; i < m; i++ {
-				av := a[p*m+i]
-				ac := acc[i*64 : i*64+w]
-				for j, bv := range row {
-					ac[j] += av * bv
-				}
-			}
-		}
-		sub := *d
-		sub.c = d.c[j0:]
-		sub.nr = w
-		if d.res != nil {
-			sub.res = d.res[j0:]
-		}
-		storeGo(acc[:], 64, &sub)
-	}
+	indirectTileGo(m, kc, a, b, off, d)
 }
 
 var goIndirect = &indirectKernel{name: "go-indirect", nr: 64, masked: true, run: func(m, kc int, a, b []float32, off []int, d *tileDesc) {
 	indirectGo(m, kc, a, b, off, d)
 }}
+
+// IndirectB is the right operand of MulIndirectBlock: Rows blocks of a
+// matrix with N columns, read in place. Row p of block r is
+//
+//	Data[r*RowStride+Off[p] : r*RowStride+Off[p]+N]
+//
+// For a convolution, block r is one output row, row p of B one (channel,
+// tap) pair, and Off[p] where that tap's input row starts in a padded copy
+// of the few input rows being worked on.
+type IndirectB struct {
+	Data      []float32
+	Off       []int
+	N         int
+	Rows      int
+	RowStride int
+}
+
+// MulIndirectBlock multiplies one K block of a by an IndirectB: for every
+// block r < b.Rows, row 0 ≤ i < a.Rows() and column 0 ≤ j < b.N,
+//
+//	v = Σ_{p<kc} A[i, k0+p] · b.Data[r*b.RowStride + b.Off[p] + j]
+//
+// where kc is the depth of the block of a that starts at k0 (see
+// PackABlocks), stored into c[r*cRowStride + i*ldc + j] through ep; the
+// residual, if any, is indexed the same way with ep.ResidualStride for ldc.
+// It runs on the calling goroutine: callers split their work in blocks.
+//
+// It panics if k0 is not a block start or an index is out of range: a
+// programming error.
+func MulIndirectBlock(a *PackedA, k0 int, b *IndirectB, c []float32, ldc, cRowStride int, ep *Epilogue) {
+	var zero Epilogue
+	if ep == nil {
+		ep = &zero
+	}
+	if k0 < 0 || k0 >= max(a.k, 1) || k0%a.kc != 0 {
+		panic(fmt.Sprintf("gemm: MulIndirectBlock: k0=%d is not the start of a block of depth %d in k=%d", k0, a.kc, a.k))
+	}
+	kc := min(a.kc, a.k-k0)
+	if a.m == 0 || b.N == 0 || b.Rows == 0 {
+		return
+	}
+	if len(b.Off) < kc || b.Rows < 0 || b.N < 0 {
+		panic(fmt.Sprintf("gemm: MulIndirectBlock: %d offsets for a block of depth %d", len(b.Off), kc))
+	}
+	last := (b.Rows - 1) * b.RowStride
+	for p, o := range b.Off[:kc] {
+		if o < 0 || last < 0 || o+last+b.N > len(b.Data) {
+			panic(fmt.Sprintf("gemm: MulIndirectBlock: row %d of B at offset %d (+%d) with %d columns, data has %d", p, o, last, b.N, len(b.Data)))
+		}
+	}
+	if need := (b.Rows-1)*cRowStride + (a.m-1)*ldc + b.N; len(c) < need {
+		panic(fmt.Sprintf("gemm: MulIndirectBlock: C has %d values, needs %d", len(c), need))
+	}
+	if ep.Bias != nil && len(ep.Bias) < a.m {
+		panic(fmt.Sprintf("gemm: MulIndirectBlock: %d biases for %d rows", len(ep.Bias), a.m))
+	}
+	if ep.Residual != nil {
+		if need := (b.Rows-1)*cRowStride + (a.m-1)*ep.ResidualStride + b.N; len(ep.Residual) < need {
+			panic(fmt.Sprintf("gemm: MulIndirectBlock: residual has %d values, needs %d", len(ep.Residual), need))
+		}
+	}
+	mulIndirectBlock(a, k0, kc, b, c, ldc, cRowStride, ep)
+}
+
+func mulIndirectBlock(a *PackedA, k0, kc int, b *IndirectB, c []float32, ldc, cRowStride int, ep *Epilogue) {
+	kern := a.kern
+	mr, nr := kern.mr, kern.nr
+	var scratch [16 * 96]float32
+	for ir := 0; ir < a.m; ir += mr {
+		ap := a.panel(k0, ir)
+		d := tileDesc{ldc: ldc, mr: min(mr, a.m-ir), load: ep.Accumulate, act: ep.Act}
+		if ep.Bias != nil {
+			d.bias = ep.Bias[ir:]
+		}
+		for r := 0; r < b.Rows; r++ {
+			row := b.Data[r*b.RowStride:]
+			for jr := 0; jr < b.N; jr += nr {
+				d.nr = min(nr, b.N-jr)
+				d.c = c[r*cRowStride+ir*ldc+jr:]
+				if ep.Residual != nil {
+					d.res, d.ldr = ep.Residual[r*cRowStride+ir*ep.ResidualStride+jr:], ep.ResidualStride
+				}
+				switch {
+				case kc == 0:
+					clear(scratch[:mr*nr])
+					storeGo(scratch[:], nr, &d)
+				case kern.ind == nil || (d.nr < nr && !kern.masked):
+					// No indirect assembly, or a partial tile that an
+					// unmasked kernel would read past: use Go.
+					indirectTileGo(mr, kc, ap, row[jr:], b.Off, &d)
+				case d.act == ActSigmoid:
+					raw := tileDesc{c: scratch[:], ldc: nr, mr: d.mr, nr: d.nr}
+					kern.ind(kc, ap, row[jr:], b.Off, &raw)
+					storeGo(scratch[:], nr, &d)
+				default:
+					kern.ind(kc, ap, row[jr:], b.Off, &d)
+				}
+			}
+		}
+	}
+}

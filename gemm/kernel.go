@@ -14,6 +14,9 @@ type microKernel struct {
 	// run computes the product and stores it as d says. It is given only
 	// tiles with d.act != ActSigmoid and, unless masked, d.nr == NR.
 	run func(kc int, a, b []float32, d *tileDesc)
+	// ind, if not nil, is run's indirect twin: row p of the B panel is
+	// b[off[p]:off[p]+NR] (only d.nr columns for masked kernels).
+	ind func(kc int, a, b []float32, off []int, d *tileDesc)
 }
 
 // tileDesc says where a tile goes and what happens on the way (see
@@ -96,7 +99,7 @@ const (
 
 var goKernel = &microKernel{
 	name: "go4x16", family: "go", mr: goMR, nr: goNR, kc: 256, masked: true,
-	run: kernelGo,
+	run: kernelGo, ind: kernelGoIndirect,
 }
 
 // kernelGo is the pure-Go micro-kernel: acc = Σ_p a[p*4+i]·b[p*16+j],
@@ -116,4 +119,42 @@ func kernelGo(kc int, a, b []float32, d *tileDesc) {
 		}
 	}
 	storeGo(acc[:], goNR, d)
+}
+
+// kernelGoIndirect is kernelGo reading row p of B at b[off[p]:], for d.nr
+// columns.
+func kernelGoIndirect(kc int, a, b []float32, off []int, d *tileDesc) {
+	indirectTileGo(goMR, kc, a, b, off, d)
+}
+
+// indirectTileGo computes an mr-row tile (A panel element (p, i) at
+// a[p*mr+i]) of d.nr columns whose B row p is b[off[p]:], and stores it
+// through d: the pure-Go indirect kernel for any panel height.
+func indirectTileGo(mr, kc int, a, b []float32, off []int, d *tileDesc) {
+	const w = 64
+	var acc [16 * w]float32
+	if mr > 16 {
+		panic("gemm: indirect tile taller than 16 rows")
+	}
+	for j0 := 0; j0 < d.nr; j0 += w {
+		n := min(w, d.nr-j0)
+		clear(acc[:mr*w])
+		for p := 0; p < kc; p++ {
+			row := b[off[p]+j0 : off[p]+j0+n]
+			for i := 0; i < d.mr; i++ {
+				av := a[p*mr+i]
+				ac := acc[i*w : i*w+n]
+				for j, bv := range row {
+					ac[j] += av * bv
+				}
+			}
+		}
+		sub := *d
+		sub.c = d.c[j0:]
+		sub.nr = n
+		if d.res != nil {
+			sub.res = d.res[j0:]
+		}
+		storeGo(acc[:], w, &sub)
+	}
 }

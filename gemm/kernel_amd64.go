@@ -56,56 +56,74 @@ func kernAVX512x4x96(kc int, a, b *float32, t *tile)
 //go:noescape
 func kernAVX2x6x16(kc int, a, b *float32, t *tile)
 
-// asmKernel wraps an assembly kernel as a microKernel.
-func asmKernel(name string, mr, nr, kc int, avx512 bool, fn func(kc int, a, b *float32, t *tile)) *microKernel {
+// makeTile checks that the tile d describes lies inside its slices, for a
+// kernel of nr columns that does (masked) or does not mask partial tiles,
+// and returns it in the assembly's layout.
+func makeTile(d *tileDesc, nr int, masked bool) tile {
+	w := nr
+	if masked {
+		w = d.nr
+	}
+	_ = d.c[(d.mr-1)*d.ldc+w-1]
+	t := tile{c: &d.c[0], ldc: d.ldc, mr: d.mr}
+	if d.load {
+		t.flags |= flagLoad
+	}
+	if d.act == ActReLU {
+		t.flags |= flagReLU
+	}
+	if d.bias != nil {
+		_ = d.bias[d.mr-1]
+		t.bias = &d.bias[0]
+	}
+	if d.res != nil {
+		_ = d.res[(d.mr-1)*d.ldr+w-1]
+		t.res, t.ldr = &d.res[0], d.ldr
+	}
+	if masked {
+		for v := 0; v*16 < nr; v++ {
+			lanes := min(max(d.nr-16*v, 0), 16)
+			t.masks[v] = uint16(1<<lanes - 1)
+		}
+	}
+	return t
+}
+
+// asmKernel wraps an assembly kernel, and its indirect twin if ind is not
+// nil, as a microKernel.
+func asmKernel(name string, mr, nr, kc int, avx512 bool, fn func(kc int, a, b *float32, t *tile), ind indirectFunc) *microKernel {
 	k := &microKernel{name: name, family: "avx2", mr: mr, nr: nr, kc: kc, masked: avx512}
 	if avx512 {
 		k.family = "avx512"
 	}
 	k.run = func(kc int, a, b []float32, d *tileDesc) {
-		// Bounds: the kernel reads kc·MR of a and kc·NR of b, and touches
-		// d.mr rows of d.nr (AVX-512) or NR (AVX2) columns of C and res.
-		w := nr
-		if avx512 {
-			w = d.nr
-		}
+		// The kernel reads kc·MR of a and kc·NR of b.
 		_ = a[kc*mr-1]
 		_ = b[kc*nr-1]
-		_ = d.c[(d.mr-1)*d.ldc+w-1]
-		t := tile{c: &d.c[0], ldc: d.ldc, mr: d.mr}
-		if d.load {
-			t.flags |= flagLoad
-		}
-		if d.act == ActReLU {
-			t.flags |= flagReLU
-		}
-		if d.bias != nil {
-			_ = d.bias[d.mr-1]
-			t.bias = &d.bias[0]
-		}
-		if d.res != nil {
-			_ = d.res[(d.mr-1)*d.ldr+w-1]
-			t.res, t.ldr = &d.res[0], d.ldr
-		}
-		if avx512 {
-			for v := 0; v*16 < nr; v++ {
-				lanes := min(max(d.nr-16*v, 0), 16)
-				t.masks[v] = uint16(1<<lanes - 1)
-			}
-		}
+		t := makeTile(d, nr, avx512)
 		fn(kc, &a[0], &b[0], &t)
+	}
+	if ind != nil {
+		k.ind = func(kc int, a, b []float32, off []int, d *tileDesc) {
+			// The caller has checked every row b[off[p]:] for d.nr columns
+			// (all NR if the kernel does not mask).
+			_ = a[kc*mr-1]
+			_ = off[kc-1]
+			t := makeTile(d, nr, avx512)
+			ind(kc, &a[0], &b[0], &off[0], &t)
+		}
 	}
 	return k
 }
 
 var (
 	avx512Kernels = []*microKernel{
-		asmKernel("avx512-12x32", 12, 32, 256, true, kernAVX512x12x32),
-		asmKernel("avx512-8x48", 8, 48, 256, true, kernAVX512x8x48),
-		asmKernel("avx512-6x64", 6, 64, 192, true, kernAVX512x6x64),
-		asmKernel("avx512-4x96", 4, 96, 128, true, kernAVX512x4x96),
+		asmKernel("avx512-12x32", 12, 32, 256, true, kernAVX512x12x32, kernIndAVX512x12x32),
+		asmKernel("avx512-8x48", 8, 48, 256, true, kernAVX512x8x48, kernIndAVX512x8x48),
+		asmKernel("avx512-6x64", 6, 64, 192, true, kernAVX512x6x64, kernIndAVX512x6x64),
+		asmKernel("avx512-4x96", 4, 96, 128, true, kernAVX512x4x96, nil),
 	}
-	avx2Kernel = asmKernel("avx2-6x16", 6, 16, 256, false, kernAVX2x6x16)
+	avx2Kernel = asmKernel("avx2-6x16", 6, 16, 256, false, kernAVX2x6x16, kernIndAVX2x6x16)
 )
 
 // kernels lists the micro-kernels usable on this machine, best first.
@@ -153,44 +171,32 @@ func kernIndAVX2x3x16(kc int, a, b *float32, off *int, t *tile)
 //go:noescape
 func kernIndAVX2x4x16(kc int, a, b *float32, off *int, t *tile)
 
+//go:noescape
+func kernIndAVX512x12x32(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x8x48(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x6x64(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX2x6x16(kc int, a, b *float32, off *int, t *tile)
+
 type indirectFunc func(kc int, a, b *float32, off *int, t *tile)
 
 // asmIndirect wraps the indirect kernels for m = 1..4 as an indirectKernel.
 func asmIndirect(name string, nr int, avx512 bool, fns [MaxIndirectRows]indirectFunc) *indirectKernel {
 	k := &indirectKernel{name: name, nr: nr, masked: avx512}
 	k.run = func(m, kc int, a, b []float32, off []int, d *tileDesc) {
-		// MulIndirect has checked off against B for the full row; here the
-		// tile must have its columns inside C and the residual.
-		w := nr
-		if avx512 {
-			w = d.nr
-		}
+		// MulIndirect has checked off against B for the full row.
 		if kc == 0 {
 			storeGo(make([]float32, m*nr), nr, d)
 			return
 		}
 		_ = a[kc*m-1]
 		_ = off[kc-1]
-		_ = d.c[(d.mr-1)*d.ldc+w-1]
-		t := tile{c: &d.c[0], ldc: d.ldc, mr: d.mr}
-		if d.load {
-			t.flags |= flagLoad
-		}
-		if d.act == ActReLU {
-			t.flags |= flagReLU
-		}
-		if d.bias != nil {
-			_ = d.bias[d.mr-1]
-			t.bias = &d.bias[0]
-		}
-		if d.res != nil {
-			_ = d.res[(d.mr-1)*d.ldr+w-1]
-			t.res, t.ldr = &d.res[0], d.ldr
-		}
-		for v := 0; v*16 < nr; v++ {
-			lanes := min(max(d.nr-16*v, 0), 16)
-			t.masks[v] = uint16(1<<lanes - 1)
-		}
+		t := makeTile(d, nr, avx512)
 		fns[m-1](kc, &a[0], &b[0], &off[0], &t)
 	}
 	return k

@@ -1,6 +1,9 @@
 package gemm
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // PackedA is the left operand of MulPacked, an m×k matrix packed once into
 // the micro-kernel's layout: for each block of kc columns, the rows in
@@ -10,6 +13,7 @@ import "sync"
 type PackedA struct {
 	m, k int
 	kern *microKernel
+	kc   int // depth of the K blocks
 	mPad int // m rounded up to a multiple of MR
 	data []float32
 }
@@ -18,8 +22,44 @@ type PackedA struct {
 func PackA(m, k int, a []float32, lda int) *PackedA {
 	checkMatrix("PackA", "A", m, k, a, lda)
 	p := new(PackedA)
-	p.packWith(kernelFor(m), m, k, a, lda, false, 1)
+	kern := kernelFor(m)
+	p.packWith(kern, kern.kc, m, k, a, lda, false, 1)
 	return p
+}
+
+// PackABlocks is PackA for MulIndirectBlock, which takes one K block at a
+// time: the blocks are kc deep (the last one shorter if kc does not divide
+// k), and the micro-kernel is chosen for B blocks about n columns wide.
+func PackABlocks(m, k, kc int, a []float32, lda int, n int) *PackedA {
+	checkMatrix("PackABlocks", "A", m, k, a, lda)
+	if kc < 1 {
+		panic(fmt.Sprintf("gemm: PackABlocks: block depth %d", kc))
+	}
+	p := new(PackedA)
+	p.packWith(indirectKernelFor(m, n), kc, m, k, a, lda, false, 1)
+	return p
+}
+
+// indirectKernelFor picks, among the micro-kernels of the active
+// instruction set that have an indirect twin, the one that computes the
+// fewest padded values on an m×n product, tiles being MR×NR (the first
+// listed on ties).
+func indirectKernelFor(m, n int) *microKernel {
+	var best *microKernel
+	bestWork := 0
+	for _, k := range kernels {
+		if k.family != activeKernel.family || k.ind == nil {
+			continue
+		}
+		work := (m + k.mr - 1) / k.mr * k.mr * ((max(n, 1) + k.nr - 1) / k.nr * k.nr)
+		if best == nil || work < bestWork {
+			best, bestWork = k, work
+		}
+	}
+	if best == nil {
+		return goKernel
+	}
+	return best
 }
 
 // kernelFor picks, among the micro-kernels of the active instruction set,
@@ -42,19 +82,19 @@ func (p *PackedA) Rows() int { return p.m }
 // Cols returns k.
 func (p *PackedA) Cols() int { return p.k }
 
-// packWith packs alpha·op(A) for kernel kern, reusing p.data when it is
-// large enough.
-func (p *PackedA) packWith(kern *microKernel, m, k int, a []float32, lda int, trans bool, alpha float32) {
+// packWith packs alpha·op(A) for kernel kern in K blocks of depth kc,
+// reusing p.data when it is large enough.
+func (p *PackedA) packWith(kern *microKernel, kc int, m, k int, a []float32, lda int, trans bool, alpha float32) {
 	mr := kern.mr
-	p.m, p.k, p.kern = m, k, kern
+	p.m, p.k, p.kern, p.kc = m, k, kern, kc
 	p.mPad = (m + mr - 1) / mr * mr
 	n := p.mPad * k
 	if cap(p.data) < n {
 		p.data = make([]float32, n)
 	}
 	p.data = p.data[:n]
-	for pc := 0; pc < k; pc += kern.kc {
-		kc := min(kern.kc, k-pc)
+	for pc := 0; pc < k; pc += p.kc {
+		kc := min(p.kc, k-pc)
 		for ir := 0; ir < p.mPad; ir += mr {
 			dst := p.panel(pc, ir)[:kc*mr]
 			for i := 0; i < mr; i++ {
@@ -83,7 +123,7 @@ func (p *PackedA) packWith(kern *microKernel, m, k int, a []float32, lda int, tr
 // panel returns the packed panel of rows [ir, ir+MR) in the K block that
 // starts at column pc.
 func (p *PackedA) panel(pc, ir int) []float32 {
-	kc := min(p.kern.kc, p.k-pc)
+	kc := min(p.kc, p.k-pc)
 	return p.data[pc*p.mPad+ir*kc:]
 }
 

@@ -57,11 +57,12 @@ type Conv2D struct {
 
 // packedConv is what Prepare makes of a Conv2D's weights.
 type packedConv struct {
-	a    *gemm.PackedA // OutC × (InC·KH·KW), for the im2col path
-	bias []float32     // OutC values, or nil
+	bias []float32 // OutC values, or nil
 	// For the direct path (few output channels, stride 1): the weights as
 	// [InC][KH][KW][OutC], the layout gemm.MulIndirect reads.
 	direct []float32
+	// For every other convolution: the implicit-GEMM lowering.
+	implicit *implicitConv
 }
 
 func (c *Conv2D) stride() int {
@@ -153,6 +154,9 @@ func (c *Conv2D) prepare() *packedConv {
 	c.checkWeights("Prepare")
 	k := c.InC * c.KH * c.KW
 	p := new(packedConv)
+	if c.Bias != nil {
+		p.bias = append([]float32(nil), c.Bias...)
+	}
 	if c.useDirect() {
 		p.direct = make([]float32, len(c.Weight))
 		for o := 0; o < c.OutC; o++ {
@@ -161,10 +165,9 @@ func (c *Conv2D) prepare() *packedConv {
 			}
 		}
 	} else {
-		p.a = gemm.PackA(c.OutC, k, c.Weight, k)
-	}
-	if c.Bias != nil {
-		p.bias = append([]float32(nil), c.Bias...)
+		d := c.dilation()
+		p.implicit = newImplicitConv(c.Weight, p.bias, c.InC, c.OutC, c.stride(),
+			tapOffsets(c.KH, d, -c.Pad), tapOffsets(c.KW, d, -c.Pad), c.Padding == PadZeros)
 	}
 	c.packed.Store(p)
 	return p
@@ -189,25 +192,7 @@ func (c *Conv2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC
 		c.forwardDirect(p, dst, dstC0, src, srcC0, &ep)
 		return
 	}
-	s, d := c.stride(), c.dilation()
-	pk := convPacker{
-		h: src.H, w: src.W, wo: wo, stride: s,
-		offY: tapOffsets(c.KH, d, -c.Pad), offX: tapOffsets(c.KW, d, -c.Pad),
-		zero: c.Padding == PadZeros,
-	}
-	onebyone := c.KH == 1 && c.KW == 1 && s == 1 && c.Pad == 0
-	for n := 0; n < src.N; n++ {
-		in := src.Channels(n, srcC0, c.InC)
-		var b gemm.BPacker
-		if onebyone {
-			b = &planePacker{src: in, hw: src.H * src.W}
-		} else {
-			pk.src = in
-			b = &pk
-		}
-		out := dst.Channels(n, dstC0, c.OutC)
-		gemm.MulPacked(p.a, ho*wo, b, out, ho*wo, gemmEpilogue(p.bias, &ep, n, ho*wo))
-	}
+	p.implicit.forward(dst, dstC0, src, srcC0, &ep)
 }
 
 // tapOffsets returns the input offsets of a kernel's k taps along one
@@ -218,18 +203,6 @@ func tapOffsets(k, dilation, off int) []int {
 		o[t] = off + t*dilation
 	}
 	return o
-}
-
-// gemmEpilogue translates ep for image n of a layer whose output planes
-// have hw pixels.
-func gemmEpilogue(bias []float32, ep *Epilogue, n, hw int) *gemm.Epilogue {
-	g := &gemm.Epilogue{Bias: bias, Accumulate: ep.Accumulate, Act: ep.Act.gemmAct()}
-	if ep.Residual != nil {
-		r := ep.Residual
-		g.Residual = r.Data[(n*r.C+ep.ResidualC0)*hw:]
-		g.ResidualStride = hw
-	}
-	return g
 }
 
 // checkForward panics unless a layer reading inC channels from srcC0 of
@@ -280,79 +253,36 @@ func ptrLess(a, b *float32) bool {
 	return uintptr(unsafe.Pointer(a)) < uintptr(unsafe.Pointer(b))
 }
 
-// planePacker is the B operand of a 1×1 stride-1 convolution: the
-// activation itself, K = channels rows of hw pixels.
-type planePacker struct {
-	src []float32
-	hw  int
-}
-
-func (p *planePacker) PackB(dst []float32, nr, k0, kc, n0, nc int) {
-	for q := 0; q < kc; q++ {
-		off := (k0+q)*p.hw + n0
-		gemm.PackRow(dst, nr, kc, q, 0, p.src[off:off+nc])
-	}
-}
-
-// convPacker is the B operand of a general convolution, the im2col matrix
-// of one image, packed straight from the unpadded input. Row r of B is
-// (channel i, tap ty, tap tx) with r = (i·len(offY) + ty)·len(offX) + tx;
-// column j is output pixel (j / wo, j % wo); the value is
-//
-//	src[i, oy·stride + offY[ty], ox·stride + offX[tx]]
-//
-// with out-of-range indices mirrored (reflect) or read as zero.
-type convPacker struct {
-	src        []float32 // the input channels of one image, h×w planes
-	h, w       int
-	wo         int // output width
-	stride     int
-	offY, offX []int
-	zero       bool
-	pix0       int // column 0 of B is output pixel pix0
-}
-
-func (p *convPacker) PackB(dst []float32, nr, k0, kc, n0, nc int) {
-	ny, nx := len(p.offY), len(p.offX)
-	taps := ny * nx
-	hw := p.h * p.w
-	for q := 0; q < kc; q++ {
-		r := k0 + q
-		ci, t := r/taps, r%taps
-		dy, dx := p.offY[t/nx], p.offX[t%nx]
-		plane := p.src[ci*hw : ci*hw+hw]
-		pix := p.pix0 + n0
-		for j := 0; j < nc; {
-			oy, ox := pix/p.wo, pix%p.wo
-			run := min(p.wo-ox, nc-j)
-			iy := oy*p.stride + dy
-			iy, ok := padIndex(iy, p.h, padMode(p.zero))
-			ix0 := ox*p.stride + dx
-			// Split the run at panel boundaries and fill each piece.
-			for run > 0 {
-				pq, pr := j/nr, j%nr
-				n := min(nr-pr, run)
-				off := pq*kc*nr + q*nr + pr
-				out := dst[off : off+n]
-				if ok {
-					fillRow(out, plane[iy*p.w:iy*p.w+p.w], ix0, p.stride, p.zero)
-				} else {
-					clear(out)
-				}
-				ix0 += n * p.stride
-				j += n
-				pix += n
-				run -= n
-			}
-		}
-	}
-}
-
 func padMode(zero bool) Padding {
 	if zero {
 		return PadZeros
 	}
 	return PadReflect
+}
+
+// fillRow2 is fillRow with stride 2 for both column phases at once:
+// even[t] = row[ix0 + 2t] and odd[t] = row[ix0 + 2t + 1], reading the row
+// once.
+func fillRow2(even, odd, row []float32, ix0 int, zero bool) {
+	w, n := len(row), len(even)
+	// Interior: 0 ≤ ix0+2t and ix0+2t+1 < w.
+	t0 := min(max((-ix0+1)/2, 0), n)
+	t1 := max(min((w-ix0)/2, n), t0)
+	if t0 > 0 || t1 < n {
+		fillRow(even[:t0], row, ix0, 2, zero)
+		fillRow(odd[:t0], row, ix0+1, 2, zero)
+		fillRow(even[t1:], row, ix0+2*t1, 2, zero)
+		fillRow(odd[t1:], row, ix0+1+2*t1, 2, zero)
+	}
+	if t1 == t0 {
+		return
+	}
+	src := row[ix0+2*t0 : ix0+2*t1]
+	even, odd = even[t0:t1], odd[t0:t1]
+	for t := range even {
+		pair := src[2*t : 2*t+2]
+		even[t], odd[t] = pair[0], pair[1]
+	}
 }
 
 // fillRow sets out[t] = row[ix0 + t·stride], mirrored or zero outside the
@@ -497,3 +427,188 @@ func getScratch(n int) *[]float32 {
 }
 
 func putScratch(p *[]float32) { scratchPool.Put(p) }
+
+// implicitConv is a convolution lowered onto gemm.MulIndirectBlock, with
+// no im2col matrix: output pixel (oy, ox) of output channel o is
+//
+//	Σ_{i, ty, tx} W[o, i, ty, tx] · src[i, oy·stride + offY[ty], ox·stride + offX[tx]]
+//
+// with out-of-range input read as zero or mirrored. Work goes in tasks of
+// a band of output rows; for each group of input channels the rows the
+// band reads are copied once, padded and split into stride² phases, into a
+// small scratch, where every tap's input row is contiguous: the GEMM reads
+// it in place through a table of offsets.
+type implicitConv struct {
+	a          *gemm.PackedA // OutC × (InC·taps), in K blocks of group·taps
+	bias       []float32
+	inC, outC  int
+	stride     int
+	offY, offX []int
+	zero       bool
+	group      int // input channels per K block
+}
+
+// implicitDepth is the target depth of a K block (input channels × taps):
+// the packed A panels of a block (depth × MR) stay in L1 while the GEMM
+// runs over a band.
+const implicitDepth = 256
+
+// implicitWidth is the output width the micro-kernel is chosen for: LaMa's
+// feature maps are multiples of 64 wide.
+const implicitWidth = 64
+
+// newImplicitConv packs w (outC × inC·len(offY)·len(offX), row-major, K
+// ordered as (channel, ty, tx)).
+func newImplicitConv(w, bias []float32, inC, outC, stride int, offY, offX []int, zero bool) *implicitConv {
+	taps := len(offY) * len(offX)
+	group := max(1, min(inC, implicitDepth/max(taps, 1)))
+	k := inC * taps
+	return &implicitConv{
+		a:    gemm.PackABlocks(outC, k, max(1, group*taps), w, k, implicitWidth),
+		bias: bias, inC: inC, outC: outC, stride: stride,
+		offY: offY, offX: offX, zero: zero, group: group,
+	}
+}
+
+// implicitGeom is an implicitConv's scratch layout for one output size.
+type implicitGeom struct {
+	rows       int // output rows per band
+	oy0, ox0   int // smallest tap offsets
+	pr, pq     int // rows and columns of one phase of a channel's band
+	phaseSize  int // pr·pq
+	chStride   int // floats per channel: stride² phases, padded
+	off        []int
+	scratchLen int
+}
+
+// geom lays out the scratch for an ho×wo output, in bands of the given
+// number of rows, or of a height chosen here if rows is 0.
+func (p *implicitConv) geom(ho, wo, rows int) *implicitGeom {
+	s := p.stride
+	g := &implicitGeom{oy0: slicesMin(p.offY), ox0: slicesMin(p.offX)}
+	maxEy, maxEx := slicesMax(p.offY)-g.oy0, slicesMax(p.offX)-g.ox0
+	// Band height: tall enough that consecutive bands re-read few input
+	// rows (at most a quarter more than once) and the output block
+	// (OutC × rows × wo) amortises the GEMM's loop overhead, short enough
+	// that a channel group's padded input stays near 512 KB, in L2.
+	perRowIn := p.group * s * s * (wo + maxEx/s)
+	g.rows = max(4*maxEy/s, (48<<10)/max(1, p.outC*wo))
+	g.rows = max(1, min(ho, g.rows, (128<<10)/max(1, perRowIn)-maxEy/s))
+	if rows > 0 {
+		g.rows = rows
+	}
+	g.pr = g.rows + maxEy/s
+	g.pq = wo + maxEx/s
+	g.phaseSize = g.pr * g.pq
+	// An odd number of 64-byte lines per channel keeps the channels' rows
+	// from all falling into the same L1 sets.
+	g.chStride = (s*s*g.phaseSize+31)/32*32 + 16
+	g.scratchLen = p.group * g.chStride
+	nx := len(p.offX)
+	g.off = make([]int, p.group*len(p.offY)*nx)
+	for c := 0; c < p.group; c++ {
+		for ty, dy := range p.offY {
+			ey := dy - g.oy0
+			for tx, dx := range p.offX {
+				ex := dx - g.ox0
+				g.off[(c*len(p.offY)+ty)*nx+tx] = c*g.chStride + ((ey%s)*s+ex%s)*g.phaseSize + ey/s*g.pq + ex/s
+			}
+		}
+	}
+	return g
+}
+
+func slicesMin(s []int) int {
+	m := s[0]
+	for _, v := range s[1:] {
+		m = min(m, v)
+	}
+	return m
+}
+
+func slicesMax(s []int) int {
+	m := s[0]
+	for _, v := range s[1:] {
+		m = max(m, v)
+	}
+	return m
+}
+
+// band computes output rows [y0, y0+rows) of one image into c (output row
+// y0 of channel 0; channel stride ldc, row stride wo). in holds the InC
+// input planes (h×w) of the image; res, if not nil, is the residual laid
+// out like c. ep's Residual is ignored (res replaces it).
+func (p *implicitConv) band(g *implicitGeom, scratch []float32, in []float32, h, w int, y0, rows, wo int, c []float32, ldc int, ep *Epilogue, res []float32) {
+	s := p.stride
+	taps := len(p.offY) * len(p.offX)
+	mode := padMode(p.zero)
+	pr := rows + (g.pr - g.rows) // phase rows this band reads
+	for ci0 := 0; ci0 < p.inC; ci0 += p.group {
+		gn := min(p.group, p.inC-ci0)
+		for ci := 0; ci < gn; ci++ {
+			plane := in[(ci0+ci)*h*w : (ci0+ci+1)*h*w]
+			for a := 0; a < s; a++ {
+				for r := 0; r < pr; r++ {
+					iy, ok := padIndex((y0+r)*s+g.oy0+a, h, mode)
+					o := ci*g.chStride + a*s*g.phaseSize + r*g.pq
+					switch {
+					case !ok:
+						for b := 0; b < s; b++ {
+							clear(scratch[o+b*g.phaseSize : o+b*g.phaseSize+g.pq])
+						}
+					case s == 2:
+						fillRow2(scratch[o:o+g.pq], scratch[o+g.phaseSize:o+g.phaseSize+g.pq], plane[iy*w:(iy+1)*w], g.ox0, p.zero)
+					default:
+						for b := 0; b < s; b++ {
+							fillRow(scratch[o+b*g.phaseSize:o+b*g.phaseSize+g.pq], plane[iy*w:(iy+1)*w], g.ox0+b, s, p.zero)
+						}
+					}
+				}
+			}
+		}
+		first, last := ci0 == 0, ci0+gn == p.inC
+		gep := gemm.Epilogue{Accumulate: !first || ep.Accumulate}
+		if first {
+			gep.Bias = p.bias
+		}
+		if last {
+			gep.Act = ep.Act.gemmAct()
+			if res != nil {
+				gep.Residual, gep.ResidualStride = res, ldc
+			}
+		}
+		ib := gemm.IndirectB{Data: scratch, Off: g.off, N: wo, Rows: rows, RowStride: g.pq}
+		gemm.MulIndirectBlock(p.a, ci0*taps, &ib, c, ldc, wo, &gep)
+	}
+}
+
+// forward runs the convolution over every image of src into dst, bands in
+// parallel.
+func (p *implicitConv) forward(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue) {
+	ho, wo := dst.H, dst.W
+	g := p.geom(ho, wo, 0)
+	bands := (ho + g.rows - 1) / g.rows
+	tasks := src.N * bands
+	taps := len(p.offY) * len(p.offX)
+	var next atomic.Int64
+	threads := min(tasks, gemmThreads(2*float64(p.outC*p.inC*taps)*float64(ho*wo*src.N)))
+	hw := ho * wo
+	gemm.Parallel(threads, func(int) {
+		bufp := getScratch(g.scratchLen)
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks {
+				break
+			}
+			n, y0 := t/bands, t%bands*g.rows
+			rows := min(g.rows, ho-y0)
+			c := dst.Data[(n*dst.C+dstC0)*hw+y0*wo:]
+			var res []float32
+			if r := ep.Residual; r != nil {
+				res = r.Data[(n*r.C+ep.ResidualC0)*hw+y0*wo:]
+			}
+			p.band(g, *bufp, src.Channels(n, srcC0, p.inC), src.H, src.W, y0, rows, wo, c, hw, ep, res)
+		}
+		putScratch(bufp)
+	})
+}

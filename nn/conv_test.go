@@ -194,3 +194,44 @@ func TestConv2DForward(t *testing.T) {
 		}
 	}
 }
+
+// TestFillRow checks the row packers against the definition, for every
+// start, stride and padding mode on short rows (where mirroring folds more
+// than once).
+func TestFillRow(t *testing.T) {
+	for _, w := range []int{1, 2, 3, 7} {
+		row := make([]float32, w)
+		for i := range row {
+			row[i] = float32(i + 1)
+		}
+		for _, mode := range []Padding{PadZeros, PadReflect} {
+			zero := mode == PadZeros
+			want := func(ix int) float32 {
+				if i, ok := padIndex(ix, w, mode); ok {
+					return row[i]
+				}
+				return 0
+			}
+			for n := 0; n <= 9; n++ {
+				for ix0 := -8; ix0 <= 8; ix0++ {
+					for stride := 1; stride <= 3; stride++ {
+						out := make([]float32, n)
+						fillRow(out, row, ix0, stride, zero)
+						for i, v := range out {
+							if v != want(ix0+i*stride) {
+								t.Fatalf("fillRow w=%d n=%d ix0=%d s=%d %v: out[%d] = %v, want %v", w, n, ix0, stride, mode, i, v, want(ix0+i*stride))
+							}
+						}
+					}
+					even, odd := make([]float32, n), make([]float32, n)
+					fillRow2(even, odd, row, ix0, zero)
+					for i := range even {
+						if even[i] != want(ix0+2*i) || odd[i] != want(ix0+2*i+1) {
+							t.Fatalf("fillRow2 w=%d n=%d ix0=%d %v: (%v, %v) at %d, want (%v, %v)", w, n, ix0, mode, even[i], odd[i], i, want(ix0+2*i), want(ix0+2*i+1))
+						}
+					}
+				}
+			}
+		}
+	}
+}

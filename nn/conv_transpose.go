@@ -28,19 +28,19 @@ type ConvTranspose2D struct {
 	packed atomic.Pointer[packedConvT]
 }
 
-// packedConvT holds one packed GEMM per output phase.
+// packedConvT holds the packed weights of every output phase.
 type packedConvT struct {
 	phases []convPhase // Stride² phases, row-major in (ry, rx)
 	bias   []float32
 }
 
-// convPhase is output phase (ry, rx): a convolution with taps offY × offX
-// (input offsets from the phase pixel (qy, qx), whose output pixel is
-// (qy·s + ry, qx·s + rx)) and weights a: OutC × (InC·len(offY)·len(offX)).
+// convPhase is output phase (ry, rx): a stride-1, zero-padded convolution
+// of the input whose output pixel (qy, qx) is pixel (qy·s + ry, qx·s + rx)
+// of the layer's output. conv is nil when no tap reaches the phase (K <
+// Stride): its pixels are bias only.
 type convPhase struct {
-	ry, rx     int
-	offY, offX []int
-	a          *gemm.PackedA
+	ry, rx int
+	conv   *implicitConv
 }
 
 func (c *ConvTranspose2D) stride() int {
@@ -145,7 +145,11 @@ func (c *ConvTranspose2D) prepare() *packedConvT {
 					}
 				}
 			}
-			p.phases = append(p.phases, convPhase{ry: ry, rx: rx, offY: offY, offX: offX, a: gemm.PackA(c.OutC, k, w, k)})
+			ph := convPhase{ry: ry, rx: rx}
+			if k > 0 {
+				ph.conv = newImplicitConv(w, p.bias, c.InC, c.OutC, 1, offY, offX, true)
+			}
+			p.phases = append(p.phases, ph)
 		}
 	}
 	c.packed.Store(p)
@@ -184,8 +188,18 @@ func (c *ConvTranspose2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Ten
 	var next atomic.Int64
 	threads := min(tasks, gemmThreads(2*float64(c.OutC)*float64(c.InC)*float64(c.K*c.K)*float64(src.H*src.W*src.N)))
 	phaseSize := c.OutC * bandRows * wq
+	// Each phase's implicit GEMM lays out its own input scratch.
+	geoms := make([]*implicitGeom, len(p.phases))
+	scratchLen := s * s * phaseSize
+	for i, ph := range p.phases {
+		if ph.conv != nil {
+			phq, pwq := phaseGrid(ho, wo, s, ph.ry, ph.rx)
+			geoms[i] = ph.conv.geom(phq, pwq, bandRows)
+			scratchLen = max(scratchLen, s*s*phaseSize+geoms[i].scratchLen)
+		}
+	}
 	gemm.Parallel(threads, func(int) {
-		bufp := getScratch(s * s * phaseSize)
+		bufp := getScratch(scratchLen)
 		buf := *bufp
 		for {
 			t := int(next.Add(1) - 1)
@@ -193,7 +207,7 @@ func (c *ConvTranspose2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Ten
 				break
 			}
 			n, qy0 := t/bands, t%bands*bandRows
-			c.forwardBand(dst, dstC0, src, srcC0, &ep, p, n, qy0, bandRows, buf, phaseSize)
+			c.forwardBand(dst, dstC0, src, srcC0, &ep, p, geoms, n, qy0, bandRows, buf, phaseSize)
 		}
 		putScratch(bufp)
 	})
@@ -215,18 +229,20 @@ func phaseGrid(ho, wo, s, ry, rx int) (hq, wq int) {
 }
 
 // forwardBand computes phase rows [qy0, qy0+rows) of every phase of image
-// n into buf (phase i at buf[i·phaseSize:], OutC planes of rows×wq_i) and
-// interleaves them into the output rows qy·s + ry of dst through ep.
-func (c *ConvTranspose2D) forwardBand(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue, p *packedConvT, n, qy0, rows int, buf []float32, phaseSize int) {
+// n into buf (phase i at buf[i·phaseSize:], OutC planes of rows×wq_i; the
+// phases' input scratch after them) and interleaves them into the output
+// rows qy·s + ry of dst through ep.
+func (c *ConvTranspose2D) forwardBand(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue, p *packedConvT, geoms []*implicitGeom, n, qy0, rows int, buf []float32, phaseSize int) {
 	s := c.stride()
 	ho, wo := dst.H, dst.W
 	// Bias and, when nothing is read back from dst, the activation go into
 	// the GEMMs' stores; the rest happens while interleaving.
-	gep := gemm.Epilogue{Bias: p.bias}
+	pep := Epilogue{}
 	act := ep.Act
 	if !ep.Accumulate {
-		gep.Act, act = ep.Act.gemmAct(), ActNone
+		pep.Act, act = ep.Act, ActNone
 	}
+	scratch := buf[s*s*phaseSize:]
 	plain := !ep.Accumulate && ep.Residual == nil
 	phaseRows := make([][]float32, s) // one output row's phases, rx = 0..s−1
 	for i := range p.phases {
@@ -236,12 +252,23 @@ func (c *ConvTranspose2D) forwardBand(dst *tensor.Tensor, dstC0 int, src *tensor
 		if r <= 0 || wq == 0 {
 			continue
 		}
-		pk := convPacker{
-			src: src.Channels(n, srcC0, c.InC), h: src.H, w: src.W, wo: wq, stride: 1,
-			offY: ph.offY, offX: ph.offX, zero: true, pix0: qy0 * wq,
-		}
 		cols := r * wq
-		gemm.MulPackedThreads(ph.a, cols, &pk, buf[i*phaseSize:i*phaseSize+c.OutC*cols], cols, &gep, 1)
+		out := buf[i*phaseSize : i*phaseSize+c.OutC*cols]
+		if ph.conv == nil {
+			for o := 0; o < c.OutC; o++ {
+				var v float32
+				if p.bias != nil {
+					v = p.bias[o]
+				}
+				v = pep.Act.apply(v)
+				plane := out[o*cols : (o+1)*cols]
+				for j := range plane {
+					plane[j] = v
+				}
+			}
+			continue
+		}
+		ph.conv.band(geoms[i], scratch, src.Channels(n, srcC0, c.InC), src.H, src.W, qy0, r, wq, out, cols, &pep, nil)
 	}
 	for o := 0; o < c.OutC; o++ {
 		plane := dst.Plane(n, dstC0+o)
