@@ -95,8 +95,8 @@ func TestBigScene(t *testing.T) {
 func bigSources(t *testing.T) []scenegen.Source {
 	var srcs []scenegen.Source
 	for _, s := range []struct {
-		path           string
-		bands          [3]int
+		path         string
+		bands        [3]int
 		x0, y0, w, h int
 	}{
 		{naipPath, [3]int{0, 1, 2}, 0, 0, 0, 0},
