@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,14 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) {
 		err := s.pool.run(ctx, func() {
 			started := time.Now()
 			res.wait = started.Sub(queued)
+			// A panicking restorer fails its request, not the server: this
+			// goroutine is outside net/http's per-request recovery.
+			defer func() {
+				if p := recover(); p != nil {
+					s.log.Error("restorer panicked", "panic", p, "stack", string(debug.Stack()))
+					res.err = fmt.Errorf("restorer panicked: %v", p)
+				}
+			}()
 			res.out, res.err = s.restorer.Restore(ctx, job)
 			res.ran, res.duration = true, time.Since(started)
 		})

@@ -590,10 +590,16 @@ func TestRestorerErrors(t *testing.T) {
 		{"failure", Output{}, errors.New("out of memory"), 500, "restore failed: out of memory"},
 		{"wrong size", Output{Image: image.NewRGBA(image.Rect(0, 0, 3, 3))}, nil, 500, "3×3 image for a 8×8 input"},
 		{"no image", Output{}, nil, 500, "0×0 image"},
+		{"panic", Output{}, nil, 500, "restorer panicked: boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fr := &fakeRestorer{restore: func(context.Context, Job) (Output, error) { return tt.out, tt.err }}
+			fr := &fakeRestorer{restore: func(context.Context, Job) (Output, error) {
+				if tt.name == "panic" {
+					panic("boom")
+				}
+				return tt.out, tt.err
+			}}
 			_, ts := newServer(t, fr, Config{})
 			resp := post(t, ts.URL+"/api/restore", "image/png", bytes.NewReader(img))
 			if resp.StatusCode != tt.status {
