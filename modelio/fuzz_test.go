@@ -197,3 +197,43 @@ func concatData(ts []*Tensor) []byte {
 	}
 	return b
 }
+
+// TestTruncated cuts valid files of each format at every length: each cut
+// must give a *FormatError that says what is missing.
+func TestTruncated(t *testing.T) {
+	st := allDTypes(t)
+	h, err := safetensorsHeader(st, map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stBytes := append(append(binary8(len(h)), h...), concatData(st)...)
+	npyBytes, err := os.ReadFile(filepath.Join("testdata", "npy", "f8.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	torchBytes, err := os.ReadFile(filepath.Join("testdata", "torch", "lightning.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers := []struct {
+		name string
+		data []byte
+		read func([]byte) error
+	}{
+		{"safetensors", stBytes, func(b []byte) error { _, err := ReadSafetensors(bytes.NewReader(b), int64(len(b))); return err }},
+		{"npy", npyBytes, func(b []byte) error { _, err := DecodeNPY(bytes.NewReader(b), int64(len(b))); return err }},
+		{"torch", torchBytes, func(b []byte) error { _, err := ReadTorch(bytes.NewReader(b), int64(len(b))); return err }},
+	}
+	for _, r := range readers {
+		if err := r.read(r.data); err != nil {
+			t.Fatalf("%s: the whole file does not read: %v", r.name, err)
+		}
+		for n := range len(r.data) {
+			err := r.read(r.data[:n])
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("%s cut at %d of %d: error %v is not a *FormatError", r.name, n, len(r.data), err)
+			}
+		}
+	}
+}

@@ -248,6 +248,13 @@ func opName(op byte) string {
 
 // step executes one opcode and reports whether it was STOP.
 func (u *unpickler) step(op byte) (stop bool, err error) {
+	if v, ok, err := u.literal(op); ok {
+		if err != nil {
+			return false, err
+		}
+		u.push(v)
+		return false, nil
+	}
 	switch op {
 	case opStop:
 		if len(u.stack) == 0 {
@@ -262,425 +269,342 @@ func (u *unpickler) step(op byte) (stop bool, err error) {
 		if v > 5 {
 			return false, unsupported("pickle: protocol %d", v)
 		}
+		return false, nil
 	case opFrame:
 		n, err := u.uint(8)
+		if err == nil && n > uint64(len(u.data)-u.pos) {
+			err = u.errf("frame of %d bytes, only %d left", n, len(u.data)-u.pos)
+		}
+		return false, err
+	case opNextBuffer:
+		return false, unsupported("pickle: out-of-band buffers (NEXT_BUFFER)")
+	case opExt1, opExt2, opExt4:
+		return false, unsupported("pickle: extension registry codes (EXT%d)", map[byte]int{opExt1: 1, opExt2: 2, opExt4: 4}[op])
+	}
+	return false, u.operate(op)
+}
+
+// literal runs the opcodes that push one new value read from the pickle
+// itself: constants, numbers, strings, empty containers and globals. ok is
+// false for other opcodes.
+func (u *unpickler) literal(op byte) (v any, ok bool, err error) {
+	switch op {
+	case opNone:
+		return nil, true, nil
+	case opNewTrue:
+		return true, true, nil
+	case opNewFalse:
+		return false, true, nil
+	case opBinInt:
+		n, err := u.uint(4)
+		return int64(int32(uint32(n))), true, err
+	case opBinInt1:
+		n, err := u.uint(1)
+		return int64(n), true, err
+	case opBinInt2:
+		n, err := u.uint(2)
+		return int64(n), true, err
+	case opLong1, opLong4:
+		width := 1
+		if op == opLong4 {
+			width = 4
+		}
+		n, err := u.uint(width)
 		if err != nil {
-			return false, err
+			return nil, true, err
 		}
-		if n > uint64(len(u.data)-u.pos) {
-			return false, u.errf("frame of %d bytes, only %d left", n, len(u.data)-u.pos)
+		if op == opLong4 && int32(n) < 0 {
+			return nil, true, u.errf("negative length %d", int32(n))
 		}
+		b, err := u.bytes(n)
+		if err != nil {
+			return nil, true, err
+		}
+		return decodeLong(b), true, nil
+	case opBinFloat:
+		b, err := u.bytes(8)
+		if err != nil {
+			return nil, true, err
+		}
+		return math.Float64frombits(binary.BigEndian.Uint64(b)), true, nil
+	case opShortBinUnicode, opBinUnicode, opBinUnicode8, opShortBinString, opBinString:
+		b, err := u.counted(op)
+		return string(b), true, err
+	case opShortBinBytes, opBinBytes, opBinBytes8, opByteArray8:
+		b, err := u.counted(op)
+		return b, true, err
+	case opEmptyTuple:
+		return pyTuple{}, true, nil
+	case opEmptyList:
+		return &pyList{}, true, nil
+	case opEmptyDict:
+		return &pyDict{}, true, nil
+	case opEmptySet:
+		return &pySet{}, true, nil
+	case opInt, opLong, opFloat, opString, opUnicode, opGlobal:
+		v, err := u.textLiteral(op)
+		return v, true, err
+	}
+	return nil, false, nil
+}
+
+// textLiteral runs the protocol 0 opcodes whose arguments are lines of text.
+func (u *unpickler) textLiteral(op byte) (any, error) {
+	line, err := u.line()
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case opInt:
+		switch line {
+		case "00":
+			return false, nil
+		case "01":
+			return true, nil
+		}
+		return parseIntText(line)
+	case opLong:
+		return parseIntText(strings.TrimSuffix(line, "L"))
+	case opFloat:
+		v, err := strconv.ParseFloat(line, 64)
+		if err != nil {
+			return nil, u.errf("bad float %q", line)
+		}
+		return v, nil
+	case opString:
+		return unquotePy2(line)
+	case opUnicode:
+		return decodeRawUnicodeEscape(line), nil
+	default: // opGlobal: module and name on two lines
+		name, err := u.line()
+		if err != nil {
+			return nil, err
+		}
+		return &pyGlobal{module: line, name: name}, nil
+	}
+}
+
+// operate runs the opcodes that work on values already on the stack.
+func (u *unpickler) operate(op byte) error {
+	switch op {
 	case opMark:
 		if len(u.marks) >= maxPickleMarks {
-			return false, unsupported("pickle: MARKs nested more than %d deep", maxPickleMarks)
+			return unsupported("pickle: MARKs nested more than %d deep", maxPickleMarks)
 		}
 		u.marks = append(u.marks, len(u.stack))
 	case opPop:
 		if len(u.stack) > 0 && (len(u.marks) == 0 || u.marks[len(u.marks)-1] < len(u.stack)) {
 			u.stack = u.stack[:len(u.stack)-1]
-		} else if _, err := u.popMark(); err != nil {
-			return false, err
+			return nil
 		}
+		_, err := u.popMark()
+		return err
 	case opPopMark:
-		if _, err := u.popMark(); err != nil {
-			return false, err
-		}
-	case opDup:
+		_, err := u.popMark()
+		return err
+	case opDup, opReadOnlyBuffer:
 		v, err := u.top()
-		if err != nil {
-			return false, err
-		}
-		u.push(v)
-
-	case opNone:
-		u.push(nil)
-	case opNewTrue:
-		u.push(true)
-	case opNewFalse:
-		u.push(false)
-	case opBinInt:
-		v, err := u.uint(4)
-		if err != nil {
-			return false, err
-		}
-		u.push(int64(int32(uint32(v))))
-	case opBinInt1:
-		v, err := u.uint(1)
-		if err != nil {
-			return false, err
-		}
-		u.push(int64(v))
-	case opBinInt2:
-		v, err := u.uint(2)
-		if err != nil {
-			return false, err
-		}
-		u.push(int64(v))
-	case opLong1, opLong4:
-		var n uint64
-		if op == opLong1 {
-			n, err = u.uint(1)
-		} else {
-			n, err = u.uint(4)
-			if int32(n) < 0 {
-				return false, u.errf("negative length %d", int32(n))
-			}
-		}
-		if err != nil {
-			return false, err
-		}
-		b, err := u.bytes(n)
-		if err != nil {
-			return false, err
-		}
-		u.push(decodeLong(b))
-	case opInt:
-		line, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		switch line {
-		case "00":
-			u.push(false)
-		case "01":
-			u.push(true)
-		default:
-			v, err := parseIntText(line)
-			if err != nil {
-				return false, err
-			}
+		if err == nil && op == opDup {
 			u.push(v)
 		}
-	case opLong:
-		line, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		v, err := parseIntText(strings.TrimSuffix(line, "L"))
-		if err != nil {
-			return false, err
-		}
-		u.push(v)
-	case opFloat:
-		line, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		v, err := strconv.ParseFloat(line, 64)
-		if err != nil {
-			return false, u.errf("bad float %q", line)
-		}
-		u.push(v)
-	case opBinFloat:
-		v, err := u.bytes(8)
-		if err != nil {
-			return false, err
-		}
-		u.push(math.Float64frombits(binary.BigEndian.Uint64(v)))
+		return err
 
-	case opShortBinUnicode, opBinUnicode, opBinUnicode8,
-		opShortBinString, opBinString,
-		opShortBinBytes, opBinBytes, opBinBytes8, opByteArray8:
-		b, err := u.counted(op)
-		if err != nil {
-			return false, err
-		}
-		switch op {
-		case opShortBinBytes, opBinBytes, opBinBytes8, opByteArray8:
-			u.push(b)
-		default:
-			u.push(string(b))
-		}
-	case opString:
-		line, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		s, err := unquotePy2(line)
-		if err != nil {
-			return false, err
-		}
-		u.push(s)
-	case opUnicode:
-		line, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		u.push(decodeRawUnicodeEscape(line))
-	case opNextBuffer:
-		return false, unsupported("pickle: out-of-band buffers (NEXT_BUFFER)")
-	case opReadOnlyBuffer:
-		if _, err := u.top(); err != nil {
-			return false, err
-		}
-
-	case opEmptyTuple:
-		u.push(pyTuple{})
 	case opTuple1, opTuple2, opTuple3:
 		n := int(op-opTuple1) + 1
-		if err := u.need(n); err != nil {
-			return false, err
+		items, err := u.popN(n)
+		if err == nil {
+			u.push(pyTuple(items))
 		}
-		t := make(pyTuple, n)
-		copy(t, u.stack[len(u.stack)-n:])
-		u.stack = u.stack[:len(u.stack)-n]
-		u.push(t)
-	case opTuple:
+		return err
+	case opTuple, opList, opDict, opFrozenSet:
 		items, err := u.popMark()
 		if err != nil {
-			return false, err
+			return err
 		}
-		u.push(pyTuple(items))
-	case opEmptyList:
-		u.push(&pyList{})
-	case opList:
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
+		switch op {
+		case opTuple:
+			u.push(pyTuple(items))
+		case opList:
+			u.push(&pyList{items: items})
+		case opFrozenSet:
+			u.push(&pySet{items: items})
+		default:
+			d := &pyDict{}
+			if err := u.setItems(d, items); err != nil {
+				return err
+			}
+			u.push(d)
 		}
-		u.push(&pyList{items: items})
-	case opEmptyDict:
-		u.push(&pyDict{})
-	case opDict:
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
-		}
-		if len(items)%2 != 0 {
-			return false, u.errf("odd number of items (%d)", len(items))
-		}
-		d := &pyDict{}
-		for i := 0; i < len(items); i += 2 {
-			d.set(items[i], items[i+1])
-		}
-		u.push(d)
-	case opEmptySet:
-		u.push(&pySet{})
-	case opFrozenSet:
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
-		}
-		u.push(&pySet{items: items})
 
-	case opAppend:
-		if err := u.need(2); err != nil {
-			return false, err
+	case opAppend, opSetItem:
+		n := 1
+		if op == opSetItem {
+			n = 2
 		}
-		v := u.stack[len(u.stack)-1]
-		u.stack = u.stack[:len(u.stack)-1]
-		if err := u.extend(u.stack[len(u.stack)-1], []any{v}); err != nil {
-			return false, err
+		items, err := u.popN(n)
+		if err != nil {
+			return err
 		}
-	case opAppends:
+		return u.addItems(op, items)
+	case opAppends, opSetItems, opAddItems:
 		items, err := u.popMark()
 		if err != nil {
-			return false, err
+			return err
 		}
-		target, err := u.top()
+		return u.addItems(op, items)
+
+	case opStackGlobal:
+		mn, err := u.popN(2)
 		if err != nil {
-			return false, err
+			return err
 		}
-		if err := u.extend(target, items); err != nil {
-			return false, err
+		module, ok1 := mn[0].(string)
+		name, ok2 := mn[1].(string)
+		if !ok1 || !ok2 {
+			return u.errf("module and name are %s and %s, not strings", typeName(mn[0]), typeName(mn[1]))
 		}
+		u.push(&pyGlobal{module: module, name: name})
+	case opReduce, opNewObj, opNewObjEx:
+		n := 2 // callable, args
+		if op == opNewObjEx {
+			n = 3 // cls, args, kwargs
+		}
+		ca, err := u.popN(n)
+		if err != nil {
+			return err
+		}
+		args, ok := ca[1].(pyTuple)
+		if !ok {
+			return u.errf("arguments are %s, not a tuple", typeName(ca[1]))
+		}
+		return u.callPush(ca[0], args)
+	case opInst:
+		g, err := u.textLiteral(opGlobal)
+		if err != nil {
+			return err
+		}
+		items, err := u.popMark()
+		if err != nil {
+			return err
+		}
+		return u.callPush(g, pyTuple(items))
+	case opObj:
+		items, err := u.popMark()
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return u.errf("no class")
+		}
+		return u.callPush(items[0], pyTuple(items[1:]))
+	case opBuild:
+		state, err := u.popN(1)
+		if err != nil {
+			return err
+		}
+		obj, err := u.top()
+		if err != nil {
+			return err
+		}
+		// Only opaque objects keep their state. Dicts (an OrderedDict's
+		// _metadata attribute) and tensors ignore it: nothing modelio
+		// reads lives there.
+		if o, ok := obj.(*pyObject); ok {
+			o.state = state[0]
+		}
+
+	case opPersID, opBinPersID:
+		var pid any
+		if op == opPersID {
+			line, err := u.line()
+			if err != nil {
+				return err
+			}
+			pid = line
+		} else {
+			v, err := u.popN(1)
+			if err != nil {
+				return err
+			}
+			pid = v[0]
+		}
+		if u.persistentLoad == nil {
+			return unsupported("pickle: persistent id without a loader")
+		}
+		v, err := u.persistentLoad(pid)
+		if err != nil {
+			return err
+		}
+		u.push(v)
+
+	case opGet, opBinGet, opLongBinGet:
+		idx, err := u.memoIndex(op)
+		if err != nil {
+			return err
+		}
+		v, ok := u.memo[idx]
+		if !ok {
+			return u.errf("memo entry %d is not set", idx)
+		}
+		u.push(v)
+	case opPut, opBinPut, opLongBinPut, opMemoize:
+		idx := uint64(len(u.memo))
+		if op != opMemoize {
+			var err error
+			if idx, err = u.memoIndex(op); err != nil {
+				return err
+			}
+		}
+		v, err := u.top()
+		if err != nil {
+			return err
+		}
+		u.memo[idx] = v
+	default:
+		return u.errf("unknown opcode")
+	}
+	return nil
+}
+
+// addItems runs APPEND(S), SETITEM(S) and ADDITEMS: items go into the
+// container on top of the stack.
+func (u *unpickler) addItems(op byte, items []any) error {
+	target, err := u.top()
+	if err != nil {
+		return err
+	}
+	switch op {
+	case opAppend, opAppends:
+		switch l := target.(type) {
+		case *pyList:
+			l.items = append(l.items, items...)
+		case *pyObject:
+			l.nstored += len(items)
+		default:
+			return u.errf("APPEND to %s", typeName(target))
+		}
+		return nil
 	case opAddItems:
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
-		}
-		target, err := u.top()
-		if err != nil {
-			return false, err
-		}
 		switch s := target.(type) {
 		case *pySet:
 			s.items = append(s.items, items...)
 		case *pyObject:
 			s.nstored += len(items)
 		default:
-			return false, u.errf("ADDITEMS to %s", typeName(target))
+			return u.errf("ADDITEMS to %s", typeName(target))
 		}
-	case opSetItem:
-		if err := u.need(3); err != nil {
-			return false, err
-		}
-		n := len(u.stack)
-		k, v := u.stack[n-2], u.stack[n-1]
-		u.stack = u.stack[:n-2]
-		if err := u.setItems(u.stack[n-3], []any{k, v}); err != nil {
-			return false, err
-		}
-	case opSetItems:
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
-		}
-		if len(items)%2 != 0 {
-			return false, u.errf("odd number of items (%d)", len(items))
-		}
-		target, err := u.top()
-		if err != nil {
-			return false, err
-		}
-		if err := u.setItems(target, items); err != nil {
-			return false, err
-		}
-
-	case opGlobal:
-		module, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		name, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		u.push(&pyGlobal{module: module, name: name})
-	case opStackGlobal:
-		if err := u.need(2); err != nil {
-			return false, err
-		}
-		n := len(u.stack)
-		module, ok1 := u.stack[n-2].(string)
-		name, ok2 := u.stack[n-1].(string)
-		if !ok1 || !ok2 {
-			return false, u.errf("module and name are %s and %s, not strings",
-				typeName(u.stack[n-2]), typeName(u.stack[n-1]))
-		}
-		u.stack = u.stack[:n-2]
-		u.push(&pyGlobal{module: module, name: name})
-	case opReduce:
-		if err := u.need(2); err != nil {
-			return false, err
-		}
-		n := len(u.stack)
-		callable, a := u.stack[n-2], u.stack[n-1]
-		u.stack = u.stack[:n-2]
-		args, ok := a.(pyTuple)
-		if !ok {
-			return false, u.errf("arguments are %s, not a tuple", typeName(a))
-		}
-		v, err := u.call(callable, args)
-		if err != nil {
-			return false, err
-		}
-		u.push(v)
-	case opNewObj, opNewObjEx:
-		nargs := 2
-		if op == opNewObjEx {
-			nargs = 3 // cls, args, kwargs
-		}
-		if err := u.need(nargs); err != nil {
-			return false, err
-		}
-		n := len(u.stack)
-		cls, a := u.stack[n-nargs], u.stack[n-nargs+1]
-		u.stack = u.stack[:n-nargs]
-		args, ok := a.(pyTuple)
-		if !ok {
-			return false, u.errf("arguments are %s, not a tuple", typeName(a))
-		}
-		v, err := u.call(cls, args)
-		if err != nil {
-			return false, err
-		}
-		u.push(v)
-	case opInst:
-		module, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		name, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
-		}
-		v, err := u.call(&pyGlobal{module: module, name: name}, pyTuple(items))
-		if err != nil {
-			return false, err
-		}
-		u.push(v)
-	case opObj:
-		items, err := u.popMark()
-		if err != nil {
-			return false, err
-		}
-		if len(items) == 0 {
-			return false, u.errf("no class")
-		}
-		v, err := u.call(items[0], pyTuple(items[1:]))
-		if err != nil {
-			return false, err
-		}
-		u.push(v)
-	case opBuild:
-		if err := u.need(2); err != nil {
-			return false, err
-		}
-		state := u.stack[len(u.stack)-1]
-		u.stack = u.stack[:len(u.stack)-1]
-		// Only opaque objects keep their state. Dicts (an OrderedDict's
-		// _metadata attribute) and tensors ignore it: nothing modelio
-		// reads lives there.
-		if o, ok := u.stack[len(u.stack)-1].(*pyObject); ok {
-			o.state = state
-		}
-
-	case opPersID:
-		line, err := u.line()
-		if err != nil {
-			return false, err
-		}
-		if err := u.persistent(line); err != nil {
-			return false, err
-		}
-	case opBinPersID:
-		if err := u.need(1); err != nil {
-			return false, err
-		}
-		pid := u.stack[len(u.stack)-1]
-		u.stack = u.stack[:len(u.stack)-1]
-		if err := u.persistent(pid); err != nil {
-			return false, err
-		}
-
-	case opGet, opBinGet, opLongBinGet:
-		idx, err := u.memoIndex(op)
-		if err != nil {
-			return false, err
-		}
-		v, ok := u.memo[idx]
-		if !ok {
-			return false, u.errf("memo entry %d is not set", idx)
-		}
-		u.push(v)
-	case opPut, opBinPut, opLongBinPut:
-		idx, err := u.memoIndex(op)
-		if err != nil {
-			return false, err
-		}
-		v, err := u.top()
-		if err != nil {
-			return false, err
-		}
-		u.memo[idx] = v
-	case opMemoize:
-		v, err := u.top()
-		if err != nil {
-			return false, err
-		}
-		u.memo[uint64(len(u.memo))] = v
-
-	case opExt1, opExt2, opExt4:
-		return false, unsupported("pickle: extension registry codes (EXT%d)", map[byte]int{opExt1: 1, opExt2: 2, opExt4: 4}[op])
-	default:
-		return false, u.errf("unknown opcode")
+		return nil
 	}
-	return false, nil
+	return u.setItems(target, items)
+}
+
+// callPush calls callable with args (see call) and pushes the result.
+func (u *unpickler) callPush(callable any, args pyTuple) error {
+	v, err := u.call(callable, args)
+	if err == nil {
+		u.push(v)
+	}
+	return err
 }
 
 // call applies a callable (a class or function global) to args without
@@ -716,31 +640,12 @@ func (u *unpickler) call(callable any, args pyTuple) (any, error) {
 	return &pyObject{class: g, args: args}, nil
 }
 
-func (u *unpickler) persistent(pid any) error {
-	if u.persistentLoad == nil {
-		return unsupported("pickle: persistent id without a loader")
-	}
-	v, err := u.persistentLoad(pid)
-	if err != nil {
-		return err
-	}
-	u.push(v)
-	return nil
-}
-
-func (u *unpickler) extend(target any, items []any) error {
-	switch l := target.(type) {
-	case *pyList:
-		l.items = append(l.items, items...)
-	case *pyObject:
-		l.nstored += len(items)
-	default:
-		return u.errf("APPEND to %s", typeName(target))
-	}
-	return nil
-}
-
+// setItems stores key, value pairs kv into a dict (or absorbs them into an
+// opaque object).
 func (u *unpickler) setItems(target any, kv []any) error {
+	if len(kv)%2 != 0 {
+		return u.errf("odd number of items (%d)", len(kv))
+	}
 	switch d := target.(type) {
 	case *pyDict:
 		for i := 0; i < len(kv); i += 2 {
@@ -757,12 +662,25 @@ func (u *unpickler) setItems(target any, kv []any) error {
 func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
 
 func (u *unpickler) pop() (any, error) {
-	if err := u.need(1); err != nil {
+	v, err := u.popN(1)
+	if err != nil {
 		return nil, err
 	}
-	v := u.stack[len(u.stack)-1]
-	u.stack = u.stack[:len(u.stack)-1]
-	return v, nil
+	return v[0], nil
+}
+
+// popN removes and returns the top n values (above the innermost MARK), in
+// stack order. The slice is new: it does not alias the stack.
+func (u *unpickler) popN(n int) ([]any, error) {
+	if err := u.need(n); err != nil {
+		return nil, err
+	}
+	m := len(u.stack) - n
+	items := make([]any, n)
+	copy(items, u.stack[m:])
+	clear(u.stack[m:])
+	u.stack = u.stack[:m]
+	return items, nil
 }
 
 func (u *unpickler) top() (any, error) {
@@ -791,11 +709,7 @@ func (u *unpickler) popMark() ([]any, error) {
 	}
 	m := u.marks[len(u.marks)-1]
 	u.marks = u.marks[:len(u.marks)-1]
-	items := make([]any, len(u.stack)-m)
-	copy(items, u.stack[m:])
-	clear(u.stack[m:])
-	u.stack = u.stack[:m]
-	return items, nil
+	return u.popN(len(u.stack) - m)
 }
 
 // errf reports malformed input at the current opcode.

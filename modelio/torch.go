@@ -148,6 +148,9 @@ func openTorchArchive(zr *zip.Reader, r io.ReaderAt, size int64) (*torchArchive,
 		sort.Strings(pkls)
 		return nil, formatErr("torch: several data.pkl records: %s", strings.Join(pkls, ", "))
 	}
+	if _, ok := a.records[a.prefix+"constants.pkl"]; ok {
+		return nil, unsupported("torch: a TorchScript archive (torch.jit.save); save the model's state_dict with torch.save instead")
+	}
 	if _, ok := a.records[a.prefix+"version"]; ok {
 		b, err := a.readRecord(a.prefix + "version")
 		if err != nil {

@@ -356,6 +356,7 @@ func TestTorchHandBuilt(t *testing.T) {
 		{"no data.pkl", torchZip(t, "a/data/0", four), false, "no data.pkl"},
 		{"two data.pkl", torchZip(t, "a/data.pkl", stateDict(), "b/data.pkl", stateDict()), false, "several data.pkl"},
 		{"duplicate record", torchZip(t, "a/data.pkl", stateDict(), "a/data.pkl", stateDict()), false, "appears twice"},
+		{"TorchScript", torchZip(t, "a/data.pkl", stateDict(), "a/constants.pkl", p(0x80, 2, ").")), true, "TorchScript"},
 		{"bad version", torchZip(t, "a/data.pkl", stateDict(), "a/version", []byte("three\n")), false, "version record says"},
 		{"future version", torchZip(t, "a/data.pkl", stateDict(), "a/version", []byte("11\n")), true, "version 11"},
 		{"bad byteorder", torchZip(t, "a/data.pkl", stateDict(), "a/byteorder", []byte("middle")), false, "byteorder"},
