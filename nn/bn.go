@@ -19,8 +19,8 @@ import (
 // and updates the running statistics as PyTorch does: with momentum m,
 // running_mean = (1−m)·running_mean + m·μ and running_var = (1−m)·running_var
 // + m·σ²·M/(M−1) (the unbiased variance), and NumBatchesTracked += 1.
-// Statistics and the normalisation are computed in float64 and rounded
-// once.
+// Statistics are summed in float64; the normalisation is a float32 affine
+// map per channel.
 type BatchNorm struct {
 	Weight, Bias            []float32 // γ and β, one per channel
 	RunningMean, RunningVar []float32 // updated by ForwardTrain
@@ -79,8 +79,9 @@ func (b *BatchNorm) check(fn string, ts ...*tensor.Tensor) {
 
 // ForwardTrain normalises src (N, C, H, W) into dst (same shape, another
 // tensor: Backward needs src) with the batch statistics, records them in
-// st for Backward and updates the running statistics. It panics if a channel has fewer
-// than two values (N·H·W < 2), as PyTorch refuses to train then too.
+// st for Backward and updates the running statistics. It panics if a
+// channel has fewer than two values (N·H·W < 2), as PyTorch refuses to
+// train then too.
 func (b *BatchNorm) ForwardTrain(dst, src *tensor.Tensor, st *BatchStats) {
 	b.check("ForwardTrain", src, dst)
 	c := b.channels()
@@ -94,26 +95,24 @@ func (b *BatchNorm) ForwardTrain(dst, src *tensor.Tensor, st *BatchStats) {
 	parallelChannels(c, func(ch int) {
 		var sum float64
 		for n := 0; n < src.N; n++ {
-			for _, v := range src.Plane(n, ch) {
-				sum += float64(v)
-			}
+			sum += sum32(src.Plane(n, ch))
 		}
 		mean := sum / float64(m)
 		var ss float64
 		for n := 0; n < src.N; n++ {
-			for _, v := range src.Plane(n, ch) {
-				d := float64(v) - mean
-				ss += d * d
-			}
+			ss += sumSquares(src.Plane(n, ch), mean)
 		}
 		variance := ss / float64(m)
 		inv := 1 / math.Sqrt(variance+eps)
 		st.Mean[ch], st.InvStd[ch] = mean, inv
-		gamma, beta := float64(b.Weight[ch]), float64(b.Bias[ch])
+		scale, shift := b.affine(ch, mean, inv)
+		keep := b.keeper()
 		for n := 0; n < src.N; n++ {
 			s, d := src.Plane(n, ch), dst.Plane(n, ch)
+			d = d[:len(s)]
 			for i, v := range s {
-				d[i] = b.normalise(v, mean, inv, gamma, beta)
+				y := v*scale + shift
+				d[i] = math.Float32frombits(math.Float32bits(y) & keep(y))
 			}
 		}
 		b.RunningMean[ch] = float32((1-mom)*float64(b.RunningMean[ch]) + mom*mean)
@@ -122,14 +121,61 @@ func (b *BatchNorm) ForwardTrain(dst, src *tensor.Tensor, st *BatchStats) {
 	b.NumBatchesTracked++
 }
 
-// normalise is one output value of ForwardTrain; Backward recomputes it to
-// know where the ReLU was active, so both must round alike.
-func (b *BatchNorm) normalise(v float32, mean, inv, gamma, beta float64) float32 {
-	y := float32((float64(v)-mean)*inv*gamma + beta)
-	if b.Act == ActReLU && !(y > 0) {
-		return 0
+// affine returns channel ch's normalisation as the float32 map
+// dst = src·scale + shift, scale = γ/√(σ²+ε), shift = β − μ·scale.
+// Backward recomputes it to know where the ReLU was active, so both use
+// this one function.
+func (b *BatchNorm) affine(ch int, mean, inv float64) (scale, shift float32) {
+	sc := float64(b.Weight[ch]) * inv
+	return float32(sc), float32(float64(b.Bias[ch]) - mean*sc)
+}
+
+// keeper returns the activation as a bit mask: keep(y) is all ones where
+// the output keeps y (always, or for ReLU where y > 0) and 0 where it is
+// zeroed. Branch-free, because ReLU's pattern is unpredictable.
+func (b *BatchNorm) keeper() func(y float32) uint32 {
+	if b.Act != ActReLU {
+		return func(float32) uint32 { return ^uint32(0) }
 	}
-	return y
+	return positive
+}
+
+// positive returns all ones if y > 0 and 0 otherwise (for −0 and NaN too):
+// with x the bits of y as an int32, y > 0 exactly when x > 0, and then
+// −x and ^x are both negative.
+func positive(y float32) uint32 {
+	x := int32(math.Float32bits(y))
+	return uint32((-x & ^x) >> 31)
+}
+
+// sum32 returns Σ x, summed in float64.
+func sum32(x []float32) float64 {
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+	}
+	if i < len(x) {
+		s0 += float64(x[i])
+	}
+	return s0 + s1
+}
+
+// sumSquares returns Σ (x − c)², summed in float64.
+func sumSquares(x []float32, c float64) float64 {
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		d0, d1 := float64(x[i])-c, float64(x[i+1])-c
+		s0 += d0 * d0
+		s1 += d1 * d1
+	}
+	if i < len(x) {
+		d := float64(x[i]) - c
+		s0 += d * d
+	}
+	return s0 + s1
 }
 
 // Backward computes the gradients of ForwardTrain given ddst = ∂L/∂dst:
@@ -145,6 +191,9 @@ func (b *BatchNorm) normalise(v float32, mean, inv, gamma, beta float64) float32
 // input and M = N·H·W:
 //
 //	dβ = Σ ĝ,  dγ = Σ ĝ·x̂,  dSrc = γ/√(σ²+ε) · (ĝ − dβ/M − x̂·dγ/M)
+//
+// The sums are taken in float64; dSrc is then the float32 map
+// k·ĝ + a·(src − μ) + b per channel.
 func (b *BatchNorm) Backward(dSrc *tensor.Tensor, dWeight, dBias []float32, src, ddst *tensor.Tensor, st *BatchStats) {
 	b.check("Backward", src, ddst, dSrc)
 	c := b.channels()
@@ -155,41 +204,46 @@ func (b *BatchNorm) Backward(dSrc *tensor.Tensor, dWeight, dBias []float32, src,
 	m := float64(src.N * src.H * src.W)
 	parallelChannels(c, func(ch int) {
 		mean, inv := st.Mean[ch], st.InvStd[ch]
-		gamma, beta := float64(b.Weight[ch]), float64(b.Bias[ch])
-		relu := b.Act == ActReLU
+		scale, shift := b.affine(ch, mean, inv)
+		keep := b.keeper()
+		// Σĝ and Σĝ·(x − μ), so that Σĝ·x̂ = inv·Σĝ·(x − μ).
 		var sg, sgx float64
 		for n := 0; n < src.N; n++ {
 			s, g := src.Plane(n, ch), ddst.Plane(n, ch)
+			g = g[:len(s)]
 			for i, v := range s {
-				if relu && !(b.normalise(v, mean, inv, gamma, beta) > 0) {
-					continue
-				}
-				sg += float64(g[i])
-				sgx += float64(g[i]) * (float64(v) - mean) * inv
+				gi := float64(math.Float32frombits(math.Float32bits(g[i]) & keep(v*scale+shift)))
+				sg += gi
+				sgx += gi * (float64(v) - mean)
 			}
 		}
+		sgxhat := inv * sgx
 		if dBias != nil {
 			dBias[ch] += float32(sg)
 		}
 		if dWeight != nil {
-			dWeight[ch] += float32(sgx)
+			dWeight[ch] += float32(sgxhat)
 		}
-		k := gamma * inv
-		a, bb := sg/m, sgx/m
-		var sum float64
+		// dSrc = k·(ĝ − Σĝ/M − x̂·Σĝx̂/M) = k·ĝ + a·(x − μ) + b0.
+		k := float64(b.Weight[ch]) * inv
+		a := -k * inv * sgxhat / m
+		b0 := -k * sg / m
+		// Σ dSrc = k·Σĝ + a·Σ(x − μ) + M·b0: zero but for rounding, kept
+		// in float64 (see BatchStats.GradSum).
+		var sx float64
+		for n := 0; n < src.N; n++ {
+			sx += sum32(src.Plane(n, ch))
+		}
+		st.GradSum[ch] = (k*sg + m*b0) + a*(sx-m*mean)
+		k32, a32, b32, mean32 := float32(k), float32(a), float32(b0), float32(mean)
 		for n := 0; n < src.N; n++ {
 			s, g, d := src.Plane(n, ch), ddst.Plane(n, ch), dSrc.Plane(n, ch)
+			g, d = g[:len(s)], d[:len(s)]
 			for i, v := range s {
-				gi := float64(g[i])
-				if relu && !(b.normalise(v, mean, inv, gamma, beta) > 0) {
-					gi = 0
-				}
-				dx := k * (gi - a - (float64(v)-mean)*inv*bb)
-				sum += dx
-				d[i] = float32(dx)
+				gi := math.Float32frombits(math.Float32bits(g[i]) & keep(v*scale+shift))
+				d[i] = k32*gi + a32*(v-mean32) + b32
 			}
 		}
-		st.GradSum[ch] = sum
 	})
 }
 

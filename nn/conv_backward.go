@@ -79,8 +79,18 @@ func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *t
 		}
 		return
 	}
+	transposed := dSrc != nil && c.KH == c.KW && g.dil == 1
+	if transposed {
+		c.backwardDataTransposed(dSrc, ddst, &g)
+	}
 	band := max(1, min(ho, patchBudget/max(1, ck*wo)))
 	cols := make([]float32, ck*band*wo)
+	// dWᵀ = cols · ddstᵀ: the long patch matrix is the GEMM's A, packed
+	// row by row, and only the short ddst is read transposed.
+	var dWT []float32
+	if dW != nil {
+		dWT = make([]float32, ck*c.OutC)
+	}
 	for n := 0; n < src.N; n++ {
 		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
 		for y0 := 0; y0 < ho; y0 += band {
@@ -89,14 +99,67 @@ func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *t
 			m := cols[:ck*pc]
 			if dW != nil {
 				g.unfold(m, x, y0, rows)
-				gemm.Sgemm(false, true, c.OutC, ck, pc, 1, dy[y0*wo:], p, m, pc, 1, dW, ck)
+				gemm.Sgemm(false, true, ck, c.OutC, pc, 1, m, pc, dy[y0*wo:], p, 1, dWT, c.OutC)
 			}
-			if dSrc != nil {
+			if dSrc != nil && !transposed {
 				gemm.Sgemm(true, false, ck, pc, c.OutC, 1, c.Weight, ck, dy[y0*wo:], p, 0, m, pc)
 				g.fold(dSrc.Channels(n, 0, c.InC), m, y0, rows)
 			}
 		}
 	}
+	if dW != nil {
+		addTransposed(dW, dWT, ck, c.OutC)
+	}
+}
+
+// addTransposed adds the transpose of the r×c matrix t to the c×r matrix d.
+func addTransposed(d, t []float32, r, c int) {
+	for i := 0; i < r; i++ {
+		for j, v := range t[i*c : (i+1)*c] {
+			d[j*r+i] += v
+		}
+	}
+}
+
+// backwardDataTransposed adds the input gradient of a convolution with a
+// square kernel and no dilation to dSrc: a convolution's input gradient is
+// the transposed convolution of ddst with the same weights, here computed
+// onto the padded input (stride, no padding), whose border is then folded
+// back onto the pixels it mirrors (reflect) or dropped (zeros).
+func (c *Conv2D) backwardDataTransposed(dSrc, ddst *tensor.Tensor, g *patchGeom) {
+	ct := &ConvTranspose2D{InC: c.OutC, OutC: c.InC, K: c.KH, Stride: g.stride, Weight: c.Weight}
+	hp, wp := ct.OutSize(ddst.H, ddst.W) // ≤ H + 2·Pad: rows past it get no gradient
+	if c.Pad == 0 && hp == dSrc.H && wp == dSrc.W {
+		ct.Forward(dSrc, 0, ddst, 0, Epilogue{Accumulate: true})
+		return
+	}
+	padded := tensor.New(ddst.N, c.InC, hp, wp)
+	ct.Forward(padded, 0, ddst, 0, Epilogue{})
+	h, w := dSrc.H, dSrc.W
+	mode := c.Padding
+	parallelChannels(dSrc.N*c.InC, func(i int) {
+		src, dst := padded.Data[i*hp*wp:(i+1)*hp*wp], dSrc.Data[i*h*w:(i+1)*h*w]
+		for qy := 0; qy < hp; qy++ {
+			y, ok := padIndex(qy-c.Pad, h, mode)
+			if !ok {
+				continue
+			}
+			row, drow := src[qy*wp:(qy+1)*wp], dst[y*w:(y+1)*w]
+			// Columns [Pad, Pad+W) land in place; the rest are mirrored or dropped.
+			lo, hi := min(c.Pad, wp), min(c.Pad+w, wp)
+			Add(drow[:hi-lo], row[lo:hi])
+			for qx := 0; qx < lo; qx++ {
+				if x, ok := padIndex(qx-c.Pad, w, mode); ok {
+					drow[x] += row[qx]
+				}
+			}
+			for qx := hi; qx < wp; qx++ {
+				if x, ok := padIndex(qx-c.Pad, w, mode); ok {
+					drow[x] += row[qx]
+				}
+			}
+		}
+	})
 }
 
 // Backward accumulates the gradients of dst = c.Forward(src) with the zero
@@ -125,6 +188,19 @@ func (c *ConvTranspose2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src
 		kh: c.K, kw: c.K, stride: c.stride(), pad: c.Pad, dil: 1,
 	}
 	ck, p := g.rows(), src.H*src.W
+	if dSrc != nil {
+		// The input gradient is the strided convolution of ddst with the
+		// same weights, read as (InC, OutC, K, K) = a convolution's
+		// (out, in, kh, kw).
+		conv := &Conv2D{InC: c.OutC, OutC: c.InC, KH: c.K, KW: c.K, Stride: c.stride(), Pad: c.Pad, Weight: c.Weight}
+		if h, w := conv.OutSize(ho, wo); h == src.H && w == src.W {
+			conv.Forward(dSrc, 0, ddst, 0, Epilogue{Accumulate: true})
+			dSrc = nil // done; with OutputPadding ≥ Stride the patch path below does it
+		}
+	}
+	if dW == nil && dSrc == nil {
+		return
+	}
 	band := max(1, min(src.H, patchBudget/max(1, ck*src.W)))
 	cols := make([]float32, ck*band*src.W)
 	for n := 0; n < src.N; n++ {

@@ -323,6 +323,7 @@ func TestConvTranspose2DBackward(t *testing.T) {
 		{n: 1, cin: 4, h: 33, w: 6, cout: 3, k: 3, stride: 2, pad: 1, outPad: 1},
 		{n: 1, cin: 2, h: 6, w: 5, cout: 3, k: 4, stride: 3, pad: 0, outPad: 2},
 		{n: 1, cin: 2, h: 6, w: 5, cout: 3, k: 3, stride: 1, pad: 1, outPad: 0},
+		{n: 1, cin: 2, h: 5, w: 4, cout: 3, k: 3, stride: 1, pad: 1, outPad: 1}, // OutputPadding ≥ Stride
 	} {
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
 			ho, wo := g.out()
