@@ -55,6 +55,7 @@ func TestTorchOddFiles(t *testing.T) {
 		{"legacy.pt", true, "legacy"},
 		{"tensor.pt", true, "holds tensor, not a dict"},
 		{"nested.pt", true, `keys: "model", "epoch"`},
+		{"torchscript.pt", true, "TorchScript"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

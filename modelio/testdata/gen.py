@@ -5,7 +5,8 @@
 Every array holds values the Go tests recompute from the same formulas
 (see testdata_test.go), so the files are checked against the formulas, not
 against themselves. Written with torch 1.13 and numpy 1.24; torch.save's zip
-records carry fixed dates, so the output is reproducible.
+records carry fixed dates, so the output is reproducible, except legacy.pt
+(whose storage keys are memory addresses).
 """
 import collections
 import io
@@ -70,6 +71,7 @@ def write_torch_files():
     torch.save(torch.arange(3, dtype=torch.float32), out("torch", "tensor.pt"))
     torch.save({"model": small, "epoch": 3}, out("torch", "nested.pt"))
     torch.save({}, out("torch", "empty.pt"))
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), out("torch", "torchscript.pt"))
     # A Lightning-like checkpoint with a state_dict, bookkeeping and an
     # optimizer state (tensors that are not read).
     torch.save({
