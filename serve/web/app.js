@@ -241,6 +241,10 @@ async function loadModels() {
       }
       sel.append(group);
     }
+    if (Array.isArray(m.tta) && m.tta.length) {
+      const tta = $("tta");
+      tta.replaceChildren(new Option("default", "0"), ...m.tta.map((n) => new Option(`×${n}`, String(n))));
+    }
     updateControls();
   } catch (err) {
     showError(`Could not list models: ${err.message}`);
