@@ -113,7 +113,7 @@ func RestoreScene(ctx context.Context, inPath, outPath string, opt SceneOptions)
 			plan.maskThreshold = 128
 		}
 	}
-	if err := plan.scale(in, info, st.Mask); err != nil {
+	if err := plan.scale(in, maskIn, info, st.Mask); err != nil {
 		return st, fmt.Errorf("%s: %w", inPath, err)
 	}
 	out, err := raster.Create(outPath, info, opt.Write)
@@ -255,8 +255,9 @@ func usableNoData(info Info) bool {
 }
 
 // scale sets each colour band's value range: the type's for 8-bit data,
-// else robust percentiles over a sample of the scene's valid pixels.
-func (p *bandPlan) scale(in raster.Reader, info Info, src MaskSource) error {
+// else robust percentiles over a sample of the scene's valid pixels
+// (maskIn, the mask raster, says which are valid with MaskFile).
+func (p *bandPlan) scale(in, maskIn raster.Reader, info Info, src MaskSource) error {
 	n := len(p.color)
 	p.lo, p.hi = make([]float64, n), make([]float64, n)
 	if info.Type == raster.Uint8 {
@@ -273,6 +274,11 @@ func (p *bandPlan) scale(in raster.Reader, info Info, src MaskSource) error {
 		bands[i] = make([]float32, win*win)
 	}
 	hole := make([]uint8, win*win)
+	var maskBands [][]float32
+	if maskIn != nil {
+		maskBands = make([][]float32, maskIn.Info().Bands)
+		maskBands[0] = make([]float32, win*win)
+	}
 	for gy := 0; gy < 8; gy++ {
 		for gx := 0; gx < 8; gx++ {
 			x0 := (info.Width - win) * gx / 7
@@ -280,7 +286,14 @@ func (p *bandPlan) scale(in raster.Reader, info Info, src MaskSource) error {
 			if err := in.ReadWindow(x0, y0, win, win, bands); err != nil {
 				return err
 			}
-			p.holes(hole, bands, info, src, nil)
+			var maskBand []float32
+			if maskIn != nil {
+				if err := maskIn.ReadWindow(x0, y0, win, win, maskBands); err != nil {
+					return fmt.Errorf("mask: %w", err)
+				}
+				maskBand = maskBands[0]
+			}
+			p.holes(hole, bands, info, src, maskBand)
 			for i, b := range p.color {
 				for j, v := range bands[b] {
 					if hole[j] == 0 && !math.IsNaN(float64(v)) {
@@ -437,26 +450,38 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 			}
 		}
 		st.Computed += len(todo)
-		var mu sync.Mutex
+		// Tiles are blended in grid order, whatever order they finish
+		// in, so that float32 sums, and the output, do not depend on the
+		// number of workers. A finished tile waits in results for its
+		// predecessors; tiles are handed out in order, so few wait.
+		var (
+			mu      sync.Mutex
+			results = make([][][]float32, len(todo))
+			next    int
+		)
 		err := forEach(ctx, len(todo), max(s.opt.Workers, 1), func(i int) error {
-			r := todo[i]
-			res, err := s.restoreTile(win, hole, W, r)
+			res, err := s.restoreTile(win, hole, W, todo[i])
 			if err != nil {
 				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			for y := r.Min.Y; y < r.Max.Y; y++ {
-				wy := blendWeight(y0+y, y0+r.Min.Y, y0+r.Max.Y, H, s.overlap)
-				for x := r.Min.X; x < r.Max.X; x++ {
-					wgt := wy * blendWeight(x, r.Min.X, r.Max.X, W, s.overlap)
-					i := y*W + x
-					weight[i] += wgt
-					j := (y-r.Min.Y)*r.Dx() + (x - r.Min.X)
-					for c := range ob {
-						sum[c][i] += wgt * res[c][j]
+			results[i] = res
+			for ; next < len(todo) && results[next] != nil; next++ {
+				r := todo[next]
+				for y := r.Min.Y; y < r.Max.Y; y++ {
+					wy := blendWeight(y0+y, y0+r.Min.Y, y0+r.Max.Y, H, s.overlap)
+					for x := r.Min.X; x < r.Max.X; x++ {
+						wgt := wy * blendWeight(x, r.Min.X, r.Max.X, W, s.overlap)
+						k := y*W + x
+						weight[k] += wgt
+						j := (y-r.Min.Y)*r.Dx() + (x - r.Min.X)
+						for c := range ob {
+							sum[c][k] += wgt * results[next][c][j]
+						}
 					}
 				}
+				results[next] = nil
 			}
 			return nil
 		})

@@ -90,41 +90,47 @@ func (t Tiled) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
 	acc := NewBlender(img.H, img.W, 3, t.Overlap)
 	rects := TileGrid(img.H, img.W, t.Tile, t.Overlap)
 	workers := max(t.Workers, 1)
+	// Tiles are blended in grid order once all are done, so that the
+	// float32 sums, and the result, do not depend on the workers.
+	results := make([]*tensor.Tensor, len(rects))
 	var (
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
-		next     = make(chan image.Rectangle)
+		next     = make(chan int)
 	)
 	for range min(workers, runtime.GOMAXPROCS(0)*4) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := range next {
+			for i := range next {
+				r := rects[i]
 				ti, tm := Crop(img, r), Crop(mask, r)
 				if !anyNonZero(tm.Data) {
 					continue
 				}
 				res, err := t.M.Restore(ti, tm)
 				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-				} else {
-					acc.Add(res, r)
+				if err != nil && firstErr == nil {
+					firstErr = err
 				}
+				results[i] = res
 				mu.Unlock()
 			}
 		}()
 	}
-	for _, r := range rects {
-		next <- r
+	for i := range rects {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
+	}
+	for i, res := range results {
+		if res != nil {
+			acc.Add(res, rects[i])
+		}
 	}
 	acc.Resolve(out, mask, image.Rect(0, 0, img.W, img.H))
 	return out, nil
