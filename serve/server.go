@@ -82,7 +82,7 @@ type Restorer interface {
 
 // ErrInvalidJob may be wrapped by a Restorer's error to say that the job,
 // not the restorer, is at fault; the client then gets 400 and the message.
-var ErrInvalidJob = errors.New("invalid job")
+var ErrInvalidJob = errors.New("serve: invalid job")
 
 // Config sets the server's address and limits. Zero fields take the
 // defaults given in their comments.
