@@ -162,7 +162,7 @@ func TestRoundTrip(t *testing.T) {
 // TestStoreFloat32MatchesReference compares the fast float32-to-type
 // conversions with clampRound over awkward lengths and awkward values.
 func TestStoreFloat32MatchesReference(t *testing.T) {
-	special := []float32{0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999997, 254.5, 255.49, 255.5, 256, -1,
+	special := []float32{0, float32(math.Copysign(0, -1)), 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999997, 254.5, 255.49, 255.5, 256, -1,
 		65534.5, 65535.5, 1e10, -1e10, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
 		127.5, -128.5, 32767.5, -32768.6, 2147483520, -2147483648, 4294967040}
 	rng := rand.New(rand.NewPCG(5, 5))
@@ -536,6 +536,9 @@ func TestMetadataRoundTrip(t *testing.T) {
 	if got.Geo.EPSG() != 28992 {
 		t.Errorf("EPSG %d", got.Geo.EPSG())
 	}
+	if got.BigTIFF {
+		t.Error("a small file was written as BigTIFF")
+	}
 	if got.RowsPerStrip == 0 || got.TileWidth != 0 {
 		t.Errorf("layout: rows per strip %d, tile width %d", got.RowsPerStrip, got.TileWidth)
 	}
@@ -618,5 +621,48 @@ func TestPNGJPEGWrite(t *testing.T) {
 		if st := diffStats(got, want); tt.ext == ".jpg" && st.max > 8 {
 			t.Errorf("%s: JPEG at quality 100 off by %d", name, st.max)
 		}
+	}
+}
+
+// TestAutoBigTIFF makes the writer place its tiles beyond 4 GiB (in a
+// sparse file: the gap takes no disk space) and checks that it switches to
+// BigTIFF by itself, and that the file reads back.
+func TestAutoBigTIFF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a sparse 4 GiB file")
+	}
+	path := filepath.Join(t.TempDir(), "auto.tif")
+	bands := randomBands(Uint8, 1, 64*64, 1)
+	w, err := Create(path, Info{Width: 64, Height: 64, Bands: 1, Type: Uint8}, WriteOptions{TileWidth: 32, TileHeight: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := w.(*tiffWriter)
+	tw.mu.Lock()
+	tw.pos = 1<<32 + 10
+	tw.mu.Unlock()
+	if err := w.WriteWindowNative(0, 0, 64, 64, bands); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 4)
+	f.Read(head)
+	f.Close()
+	if string(head) != "II+\x00" {
+		t.Fatalf("header % x: not a BigTIFF", head)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if !bytes.Equal(readNative(t, r), nativeBytes(bands)) {
+		t.Error("samples differ")
 	}
 }
