@@ -142,6 +142,9 @@ func TestGDALReadsOurOutput(t *testing.T) {
 		if testing.Short() {
 			mine = mine[:1]
 		}
+		if !strings.HasPrefix(in, "testdata") && len(mine) > 2 {
+			mine = mine[:2] // the scenes are larger: two variants each
+		}
 		t.Run(filepath.Base(in), func(t *testing.T) {
 			r, err := Open(in)
 			if err != nil {
@@ -203,7 +206,10 @@ func TestGDALReadsOurOutput(t *testing.T) {
 				if gm, wm := got.Metadata[""], wantInfo.Metadata[""]; !reflect.DeepEqual(gm, wm) {
 					t.Errorf("%s: metadata %v, want %v", what, gm, wm)
 				}
-				if !bytes.Equal(gdalSamples(t, out), samples) {
+				// Equal checksums already say GDAL reads what was written;
+				// compare every sample once per input, and always for JPEG
+				// inputs, whose checksums differ from GDAL's decoding.
+				if (i == 0 || !lossless) && !bytes.Equal(gdalSamples(t, out), samples) {
 					t.Errorf("%s: GDAL reads other samples than were written", what)
 				}
 				if opt.BigTIFF {
