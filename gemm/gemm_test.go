@@ -55,42 +55,41 @@ var awkward = []int{1, 7, 33, 257}
 func TestSgemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	scalars := []struct{ alpha, beta float32 }{{1, 0}, {1, 1}, {-0.5, 2}, {0, 0.5}, {1.5, 0}}
-	for _, kern := range kernels {
-		for _, m := range awkward {
-			for _, n := range awkward {
-				for _, k := range awkward {
-					if testing.Short() && m*n*k > 33*33*257 {
-						continue
+	for _, m := range awkward {
+		for _, n := range awkward {
+			for _, k := range awkward {
+				if testing.Short() && m*n*k > 33*33*257 {
+					continue
+				}
+				for ti := 0; ti < 4; ti++ {
+					transA, transB := ti&1 != 0, ti&2 != 0
+					sc := scalars[(m+n+k+ti)%len(scalars)]
+					lda, ldb, ldc := k+3, n+1, n+2
+					if transA {
+						lda = m + 3
 					}
-					for ti := 0; ti < 4; ti++ {
-						transA, transB := ti&1 != 0, ti&2 != 0
-						sc := scalars[(m+n+k+ti)%len(scalars)]
-						lda, ldb, ldc := k+3, n+1, n+2
-						if transA {
-							lda = m + 3
-						}
-						if transB {
-							ldb = k + 1
-						}
-						a := randSlice(r, max(m, k)*lda)
-						b := randSlice(r, max(k, n)*ldb)
-						c0 := randSlice(r, m*ldc)
-						got := append([]float32(nil), c0...)
-						want := append([]float32(nil), c0...)
+					if transB {
+						ldb = k + 1
+					}
+					a := randSlice(r, max(m, k)*lda)
+					b := randSlice(r, max(k, n)*ldb)
+					c0 := randSlice(r, m*ldc)
+					want := append([]float32(nil), c0...)
+					SgemmRef(transA, transB, m, n, k, sc.alpha, a, lda, b, ldb, sc.beta, want, ldc)
+					mag := magnitude(transA, transB, m, n, k, sc.alpha, a, lda, b, ldb, sc.beta, c0, ldc)
+					got := make([]float32, len(c0))
+					for _, kern := range kernels {
 						for _, threads := range []int{1, 2} {
 							copy(got, c0)
 							sgemm(kern, threads, transA, transB, m, n, k, sc.alpha, a, lda, b, ldb, sc.beta, got, ldc)
-							SgemmRef(transA, transB, m, n, k, sc.alpha, a, lda, b, ldb, sc.beta, want, ldc)
-							mag := magnitude(transA, transB, m, n, k, sc.alpha, a, lda, b, ldb, sc.beta, c0, ldc)
 							name := fmt.Sprintf("%s/m%d-n%d-k%d-tA%v-tB%v-a%v-b%v-t%d", kern.name, m, n, k, transA, transB, sc.alpha, sc.beta, threads)
 							compareC(t, name, m, n, got, want, ldc, k, mag)
-							copy(want, c0)
-						}
-						// Padding between rows of C must be untouched.
-						for i := 0; i < m; i++ {
-							for j := n; j < ldc && i*ldc+j < len(got); j++ {
-								if got[i*ldc+j] != c0[i*ldc+j] {
-									t.Fatalf("%s m%d n%d k%d: wrote C[%d,%d] outside the matrix", kern.name, m, n, k, i, j)
+							// Padding between rows of C must be untouched.
+							for i := 0; i < m; i++ {
+								for j := n; j < ldc && i*ldc+j < len(got); j++ {
+									if got[i*ldc+j] != c0[i*ldc+j] {
+										t.Fatalf("%s: wrote C[%d,%d] outside the matrix", name, i, j)
+									}
 								}
 							}
 						}
@@ -152,44 +151,42 @@ func TestSgemmBetaZeroIgnoresNaN(t *testing.T) {
 func TestMulPackedEpilogue(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	sizes := [][3]int{{1, 1, 1}, {7, 33, 7}, {33, 7, 257}, {13, 257, 33}, {64, 100, 600}, {3, 1000, 20}}
-	for _, kern := range kernels {
-		for _, sz := range sizes {
-			m, n, k := sz[0], sz[1], sz[2]
-			for e := 0; e < 16; e++ {
-				ldc, ldr := n+5, n+3
-				a := randSlice(r, m*k)
-				b := randSlice(r, k*n)
-				var ep Epilogue
-				if e&1 != 0 {
-					ep.Bias = randSlice(r, m)
-				}
-				ep.Accumulate = e&2 != 0
-				ep.Act = Act(e / 4 % 3)
-				if e&4 != 0 && e >= 12 {
-					ep.Residual, ep.ResidualStride = randSlice(r, m*ldr), ldr
-				}
-				if e == 15 {
-					ep.Residual, ep.ResidualStride = randSlice(r, m*ldr), ldr
-				}
-				c0 := randSlice(r, m*ldc)
-				prod := make([]float32, m*n)
-				SgemmRef(false, false, m, n, k, 1, a, k, b, n, 0, prod, n)
-				want := append([]float32(nil), c0...)
-				EpilogueRef(m, n, prod, n, want, ldc, &ep)
-				mag := magnitude(false, false, m, n, k, 1, a, k, b, n, 0, c0, ldc)
-				for i := 0; i < m; i++ {
-					for j := 0; j < n; j++ {
-						if ep.Bias != nil {
-							mag[i*n+j] += math.Abs(float64(ep.Bias[i]))
-						}
-						if ep.Accumulate {
-							mag[i*n+j] += math.Abs(float64(c0[i*ldc+j]))
-						}
-						if ep.Residual != nil {
-							mag[i*n+j] += math.Abs(float64(ep.Residual[i*ldr+j]))
-						}
+	for _, sz := range sizes {
+		m, n, k := sz[0], sz[1], sz[2]
+		// e enumerates bias × accumulate × 3 activations × residual.
+		for e := 0; e < 24; e++ {
+			ldc, ldr := n+5, n+3
+			a := randSlice(r, m*k)
+			b := randSlice(r, k*n)
+			var ep Epilogue
+			if e&1 != 0 {
+				ep.Bias = randSlice(r, m)
+			}
+			ep.Accumulate = e&2 != 0
+			ep.Act = Act(e / 4 % 3)
+			if e >= 12 {
+				ep.Residual, ep.ResidualStride = randSlice(r, m*ldr), ldr
+			}
+			c0 := randSlice(r, m*ldc)
+			prod := make([]float32, m*n)
+			SgemmRef(false, false, m, n, k, 1, a, k, b, n, 0, prod, n)
+			want := append([]float32(nil), c0...)
+			EpilogueRef(m, n, prod, n, want, ldc, &ep)
+			mag := magnitude(false, false, m, n, k, 1, a, k, b, n, 0, c0, ldc)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					if ep.Bias != nil {
+						mag[i*n+j] += math.Abs(float64(ep.Bias[i]))
+					}
+					if ep.Accumulate {
+						mag[i*n+j] += math.Abs(float64(c0[i*ldc+j]))
+					}
+					if ep.Residual != nil {
+						mag[i*n+j] += math.Abs(float64(ep.Residual[i*ldr+j]))
 					}
 				}
+			}
+			for _, kern := range kernels {
 				pa := new(PackedA)
 				pa.packWith(kern, kern.kc, m, k, a, k, false, 1)
 				for _, threads := range []int{1, 2} {
