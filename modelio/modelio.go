@@ -16,7 +16,8 @@
 // not panic, never read outside the file, and allocate no more than the file
 // can actually back: every size a header claims is checked against the real
 // size of the file or zip entry first. A pickle may run at most 8 Mi opcodes
-// (about a million tensors), which bounds the memory its objects take.
+// (torch spends about 50 per tensor), which bounds the memory its objects
+// take.
 //
 // Writers (WriteSafetensors, WriteNPY) are atomic: they write a temporary file
 // in the destination directory, fsync it and rename it over the target.
@@ -324,12 +325,10 @@ func Load(path string) (*File, error) {
 	}
 	var file *File
 	switch sniff(head[:n]) {
-	case sniffZip:
+	case sniffZip, sniffLegacyTorch: // ReadTorch explains the legacy format
 		file, err = ReadTorch(f, size)
 	case sniffSafetensors:
 		file, err = ReadSafetensors(f, size)
-	case sniffLegacyTorch:
-		err = unsupported("torch: legacy (pre-1.6, non-zip) serialization; re-save it with torch.save from PyTorch 1.6 or later")
 	case sniffNPY:
 		err = unsupported("this is a NumPy .npy array, not a model file; read it with ReadNPY")
 	default:
