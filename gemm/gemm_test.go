@@ -275,3 +275,37 @@ func TestParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestSigmoid checks Sigmoid against the float64 formula with math.Exp,
+// rounded to float32, over every 256th float32 in [−120, 120] and the
+// special values: at most one unit in the last place apart.
+func TestSigmoid(t *testing.T) {
+	want := func(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
+	check := func(v float32) {
+		got, w := Sigmoid(v), want(v)
+		if got == w {
+			return
+		}
+		if d := int64(math.Float32bits(got)) - int64(math.Float32bits(w)); d < -1 || d > 1 || math.Signbit(float64(got)) != math.Signbit(float64(w)) {
+			t.Fatalf("Sigmoid(%g) = %g, want %g", v, got, w)
+		}
+	}
+	for _, lim := range []float32{120, -120} {
+		for b := uint32(0); ; b += 256 {
+			v := math.Float32frombits(b)
+			if v > 120 || v != v {
+				break
+			}
+			if lim < 0 {
+				v = -v
+			}
+			check(v)
+		}
+	}
+	for _, v := range []float32{0, float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32, 1e-45, -1e-45} {
+		check(v)
+	}
+	if v := Sigmoid(float32(math.NaN())); v == v {
+		t.Errorf("Sigmoid(NaN) = %v", v)
+	}
+}

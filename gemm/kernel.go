@@ -86,9 +86,38 @@ func applyAct(act Act, v float32) float32 {
 	return v
 }
 
-// Sigmoid returns 1/(1+exp(-v)), computed in float64 and rounded once.
+// Sigmoid returns 1/(1+exp(-v)), computed in float64 and rounded once to
+// float32: within one unit in the last place of the exact value (checked
+// against math.Exp by TestSigmoid). It avoids math.Exp's special cases,
+// which makes it several times faster.
 func Sigmoid(v float32) float32 {
-	return float32(1 / (1 + math.Exp(-float64(v))))
+	x := -float64(v)
+	switch {
+	case x > 104: // exp(-x) < 2⁻¹⁵⁰: the result rounds to 0
+		return 0
+	case x < -20: // 1 + exp(x) rounds to 1 in float32
+		return 1
+	case x != x:
+		return v
+	}
+	// exp(x) = 2^k · exp(r), r = x − k·ln2, |r| ≤ ln2/2; exp(r) by its
+	// Taylor series to r⁹ (relative error < 2⁻³²) in Estrin's form. Adding
+	// 1.5·2⁵² rounds x·log2(e) to the integer k, which then sits in the
+	// low bits of kf, ready to become the exponent of 2^k.
+	const (
+		log2e = 1.4426950408889634
+		ln2hi = 6.93147180369123816490e-01
+		ln2lo = 1.90821492927058770002e-10
+		shift = 6755399441055744.0 // 1.5·2⁵²
+	)
+	kf := x*log2e + shift
+	k := kf - shift
+	r := (x - k*ln2hi) - k*ln2lo
+	r2 := r * r
+	r4 := r2 * r2
+	p := (1 + r) + r2*(1.0/2+r*(1.0/6)) + r4*((1.0/24+r*(1.0/120))+r2*(1.0/720+r*(1.0/5040))+r4*(1.0/40320+r*(1.0/362880)))
+	e := p * math.Float64frombits((math.Float64bits(kf)+1023)<<52)
+	return float32(1 / (1 + e))
 }
 
 // Pure-Go micro-kernel: always compiled, the only one under noasm.
