@@ -107,7 +107,8 @@ type FourierUnit struct {
 // reused from one step to the next.
 type FourierState struct {
 	spec, pre, r *tensor.Tensor
-	stats        BatchStats
+	// Stats are the BatchNorm's statistics of the last ForwardTrain.
+	Stats BatchStats
 }
 
 // ForwardTrain adds FourierUnit(x) to dst; x and dst are (N, C, H, W).
@@ -121,7 +122,7 @@ func (f *FourierUnit) ForwardTrain(dst, x *tensor.Tensor, s *FourierState) {
 	s.r = Reuse(s.r, x.N, 2*x.C, x.H, b)
 	RFFT2(s.spec, x)
 	f.Conv.Forward(s.pre, 0, s.spec, 0, Epilogue{})
-	f.BN.ForwardTrain(s.r, s.pre, &s.stats)
+	f.BN.ForwardTrain(s.r, s.pre, &s.Stats)
 	IRFFT2(dst, s.r, true)
 }
 
@@ -135,7 +136,7 @@ func (f *FourierUnit) Backward(dx *tensor.Tensor, dConv, dGamma, dBeta []float32
 	}
 	d := s.r // r is not needed any more: its buffer takes the gradients
 	IRFFT2Backward(d, ddst)
-	f.BN.Backward(d, dGamma, dBeta, s.pre, d, &s.stats)
+	f.BN.Backward(d, dGamma, dBeta, s.pre, d, &s.Stats)
 	dspec := s.pre // nor is pre, once BN's backward is done
 	clear(dspec.Data)
 	f.Conv.Backward(dspec, dConv, nil, s.spec, d)

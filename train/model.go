@@ -250,19 +250,20 @@ func (c *convP) backward(dx, x, dy *tensor.Tensor) {
 }
 
 // norm is a BatchNorm (followed by a ReLU: every BatchNorm in LaMa is),
-// its parameters and the statistics of the last batch.
+// its parameters and the statistics of the last batch (a Fourier unit's
+// are in its nn.FourierState).
 type norm struct {
 	*nn.BatchNorm
 	name string
 	w, b *Param
-	st   nn.BatchStats
+	st   *nn.BatchStats
 }
 
-func (n *norm) forward(dst, src *tensor.Tensor) { n.ForwardTrain(dst, src, &n.st) }
+func (n *norm) forward(dst, src *tensor.Tensor) { n.ForwardTrain(dst, src, n.st) }
 
 // backward turns d = ∂L/∂dst into ∂L/∂src in place.
 func (n *norm) backward(d, src *tensor.Tensor) {
-	n.Backward(d, n.w.Grad, n.b.Grad, src, d, &n.st)
+	n.Backward(d, n.w.Grad, n.b.Grad, src, d, n.st)
 }
 
 // ffcLayer is one FFC_BN_ACT layer over separate local and global groups:
@@ -510,7 +511,7 @@ func (m *Model) conv(prefix string, k, stride, pad int, bias bool) *convP {
 
 // norm returns the BatchNorm prefix (followed by a ReLU).
 func (m *Model) norm(prefix string) *norm {
-	n := &norm{name: prefix, w: m.byName[prefix+".weight"], b: m.byName[prefix+".bias"]}
+	n := &norm{name: prefix, w: m.byName[prefix+".weight"], b: m.byName[prefix+".bias"], st: new(nn.BatchStats)}
 	n.BatchNorm = &nn.BatchNorm{Weight: n.w.Data, Bias: n.b.Data,
 		RunningMean: m.buffers[prefix+".running_mean"], RunningVar: m.buffers[prefix+".running_var"],
 		Momentum: 0.1, Eps: lama.BatchNormEps, Act: nn.ActReLU}
@@ -553,6 +554,7 @@ func (m *Model) ffc(p string, k, stride, pad int) *ffcLayer {
 func (m *Model) fourier(p string) *fourier {
 	f := &fourier{conv: m.conv(p+".conv_layer", 1, 1, 0, false), bn: m.norm(p + ".bn")}
 	f.FourierUnit = nn.FourierUnit{Conv: f.conv.Conv2D, BN: f.bn.BatchNorm}
+	f.bn.st = &f.st.Stats
 	return f
 }
 
