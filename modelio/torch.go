@@ -212,8 +212,8 @@ func (a *torchArchive) readRecord(name string) ([]byte, error) {
 	if usize > uint64(maxElements) {
 		return nil, unsupported("torch: record %s of %d bytes", name, usize)
 	}
-	buf := make([]byte, usize)
 	if f.Method == zip.Store {
+		buf := make([]byte, usize) // the file holds these bytes: checked above
 		if err := readFullAt(a.r, buf, off); err != nil {
 			return nil, fmt.Errorf("modelio: torch: reading record %s: %w", name, err)
 		}
@@ -227,15 +227,14 @@ func (a *torchArchive) readRecord(name string) ([]byte, error) {
 		return nil, formatErr("torch: record %s: %v", name, err)
 	}
 	defer rc.Close()
-	// Reading one byte past the end lets archive/zip check size and CRC.
-	if _, err := io.ReadFull(rc, buf); err != nil {
+	// The buffer grows with what really inflates, not with the claim;
+	// reading to EOF lets archive/zip check the size and CRC.
+	buf, err := io.ReadAll(io.LimitReader(rc, int64(usize)+1))
+	switch {
+	case err != nil:
 		return nil, formatErr("torch: record %s: %v", name, err)
-	}
-	if n, err := rc.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-		if err == nil || err == io.EOF {
-			err = errors.New("longer than its size")
-		}
-		return nil, formatErr("torch: record %s: %v", name, err)
+	case uint64(len(buf)) != usize:
+		return nil, formatErr("torch: record %s inflates to more than its %d bytes", name, usize)
 	}
 	return buf, nil
 }

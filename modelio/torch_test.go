@@ -3,8 +3,10 @@ package modelio
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -274,8 +276,8 @@ func (w *pickleWriter) tensor(typ, key string, numel, offset int, shape, stride 
 	return w.op(0x89, "ccollections\nOrderedDict\n)Rt", "R")
 }
 
-// torchZip builds a stored zip with the given records (name → content), in
-// order; a nil content writes a record whose header lies, see lies.
+// torchZip builds a zip of stored records from name, content pairs, in
+// order; a *zip.FileHeader content is written raw, as given (see deflated).
 func torchZip(t testing.TB, records ...any) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -289,17 +291,32 @@ func torchZip(t testing.TB, records ...any) []byte {
 				t.Fatal(err)
 			}
 			w.Write(c)
-		case *zip.FileHeader: // raw: the header as given, no content
+		case *zip.FileHeader: // raw: the header as given, its Comment as the body
 			c.Name = name
-			if _, err := zw.CreateRaw(c); err != nil {
+			body := c.Comment
+			c.Comment = ""
+			w, err := zw.CreateRaw(c)
+			if err != nil {
 				t.Fatal(err)
 			}
+			w.Write([]byte(body))
 		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// deflated returns a raw zip header and body for data compressed with
+// deflate, claiming size uncompressed bytes.
+func deflated(t testing.TB, data []byte, size uint64) *zip.FileHeader {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestCompression)
+	w.Write(data)
+	w.Close()
+	return &zip.FileHeader{Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
+		CompressedSize64: uint64(b.Len()), UncompressedSize64: size, Comment: string(b.Bytes())}
 }
 
 func f32bytes(vals ...float32) []byte {
@@ -393,6 +410,8 @@ func TestTorchHandBuilt(t *testing.T) {
 		{"top-level list", torchZip(t, "a/data.pkl", p(0x80, 2, "]."), "a/data/0", four), true, "holds list"},
 		{"int key", torchZip(t, "a/data.pkl", p(0x80, 2, "}K\x01K\x02s.")), true, "key 1 is not a string"},
 		{"state_dict not a dict", torchZip(t, "a/data.pkl", stateDict(entry("state_dict", func(w *pickleWriter) { w.op("K\x01") }))), true, "state_dict entry is int"},
+		{"deflate shorter than claimed", torchZip(t, "a/data.pkl", deflated(t, stateDict(), 40)), false, "record a/data.pkl: "},
+		{"deflate longer than claimed", torchZip(t, "a/data.pkl", deflated(t, stateDict(), 3)), false, "record a/data.pkl: "},
 		{"bzip2 record", torchZip(t, "a/data.pkl", &zip.FileHeader{Method: 12, CompressedSize64: 0}), true, "compression method 12"},
 		{"lying deflate size", torchZip(t, "a/data.pkl", &zip.FileHeader{Method: zip.Deflate, CompressedSize64: 0, UncompressedSize64: 1 << 40}), false, "claims 1099511627776 bytes"},
 		{"lying stored size", torchZip(t, "a/data.pkl", &zip.FileHeader{Method: zip.Store, CompressedSize64: 1 << 40, UncompressedSize64: 1 << 40}), false, "runs past the end"},
