@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -138,20 +139,25 @@ func RestoreScene(ctx context.Context, inPath, outPath string, opt SceneOptions)
 	s := &sceneRun{opt: opt, in: in, maskIn: maskIn, info: info, plan: plan, mask: st.Mask, tile: tile, overlap: overlap,
 		out: out, filledOut: filledOut}
 	if err := s.run(ctx, &st); err != nil {
-		return abort(err)
+		return abort(fmt.Errorf("%s: %w", inPath, err))
 	}
 	if st.Filled == 0 {
 		abort(nil)
 		st.Duration = time.Since(start)
 		return st, ErrNoDamage
 	}
-	if err := out.Close(); err != nil {
-		return abort(fmt.Errorf("%s: %w", outPath, err))
-	}
+	// The sidecar first: if it fails, the output has not appeared yet.
 	if filledOut != nil {
 		if err := filledOut.Close(); err != nil {
+			out.Abort()
 			return st, fmt.Errorf("%s: %w", opt.FilledPath, err)
 		}
+	}
+	if err := out.Close(); err != nil {
+		if opt.FilledPath != "" {
+			os.Remove(opt.FilledPath)
+		}
+		return st, fmt.Errorf("%s: %w", outPath, err)
 	}
 	st.Duration = time.Since(start)
 	return st, nil
@@ -462,7 +468,8 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 		err := forEach(ctx, len(todo), max(s.opt.Workers, 1), func(i int) error {
 			res, err := s.restoreTile(win, hole, W, todo[i])
 			if err != nil {
-				return err
+				r := todo[i].Add(image.Pt(0, y0))
+				return fmt.Errorf("%s: tile (%d,%d)–(%d,%d): %w", s.opt.Method.Name(), r.Min.X, r.Min.Y, r.Max.X, r.Max.Y, err)
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -232,7 +232,7 @@ func TestSceneFailureLeavesNothing(t *testing.T) {
 		dir := t.TempDir()
 		_, err := RestoreScene(context.Background(), in, filepath.Join(dir, "out.tif"), SceneOptions{
 			Method: failing{n: 3, calls: new(atomic.Int32)}, Tile: 128, FilledPath: filepath.Join(dir, "out.filled.tif")})
-		if err == nil || !strings.Contains(err.Error(), "model exploded") {
+		if err == nil || !strings.Contains(err.Error(), "model exploded") || !strings.HasPrefix(err.Error(), in+": failing: tile (") {
 			t.Errorf("error %v", err)
 		}
 		assertNoFiles(t, dir)

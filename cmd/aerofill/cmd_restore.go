@@ -82,8 +82,12 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	defer stop()
 
 	type job struct{ in, out string }
-	var todo []job
-	skipped := 0
+	var (
+		todo     []job
+		skipped  int
+		failures []string
+		claimed  = map[string]string{} // output path → the input writing it
+	)
 	for _, in := range files {
 		dst := *out
 		switch {
@@ -92,6 +96,13 @@ func cmdRestore(args []string, stdout io.Writer) error {
 		case dst == "":
 			dst = strings.TrimSuffix(in, filepath.Ext(in)) + "_restored" + outputExt(in)
 		}
+		// Two inputs (a.jpg and a.png, say) must not overwrite each
+		// other's output in an --out folder.
+		if prev, ok := claimed[filepath.Clean(dst)]; ok {
+			failures = append(failures, fmt.Sprintf("%s: output %s is also %s's output", in, dst, prev))
+			continue
+		}
+		claimed[filepath.Clean(dst)] = in
 		if _, err := os.Stat(dst); err == nil && !*overwrite {
 			skipped++
 			continue
@@ -101,11 +112,12 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	bar := newProgress(os.Stderr, "restore")
 	quiet := len(todo) > 1
 	var (
-		mu       sync.Mutex
-		failures []string
-		done     int
-		pixels   int64
-		clean    int
+		mu          sync.Mutex
+		done        int
+		pixels      int64
+		clean       int
+		interrupted int
+		restored    int
 	)
 	start := time.Now()
 	err = forEachJob(ctx, len(todo), max(*jobs, 1), func(i int) {
@@ -114,6 +126,12 @@ func cmdRestore(args []string, stdout io.Writer) error {
 			Write: raster.WriteOptions{Compression: *compression}}
 		if *filled {
 			opt.FilledPath = strings.TrimSuffix(j.out, filepath.Ext(j.out)) + ".filled.tif"
+		}
+		if !quiet {
+			// One scene: report its rows of tiles instead of files.
+			rows := newProgress(os.Stderr, "restore "+filepath.Base(j.in))
+			opt.Progress = rows.update
+			defer rows.finish()
 		}
 		var ferr error
 		if *maskPath != "" {
@@ -135,9 +153,12 @@ func cmdRestore(args []string, stdout io.Writer) error {
 			if !quiet {
 				fmt.Fprintf(stdout, "%s: no damaged pixels (mask: %s); nothing written\n", j.in, st.Mask)
 			}
+		case ferr != nil && ctx.Err() != nil && errors.Is(ferr, ctx.Err()):
+			interrupted++
 		case ferr != nil:
-			failures = append(failures, oneLine(ferr))
+			failures = append(failures, nameInput(j.in, ferr))
 		default:
+			restored++
 			pixels += st.Filled
 			if !quiet {
 				fmt.Fprintf(stdout, "%s → %s: %d pixels filled (mask: %s) by %s in %.2fs\n", j.in, j.out, st.Filled, st.Mask, method.Name(), st.Duration.Seconds())
@@ -148,23 +169,38 @@ func cmdRestore(args []string, stdout io.Writer) error {
 		}
 	})
 	bar.finish()
-	if len(files) == 1 && len(failures) == 1 {
+	notStarted := len(todo) - done
+	if err == nil && len(files) == 1 && len(failures) == 1 {
 		return errors.New(failures[0])
 	}
-	if quiet || skipped > 0 || len(failures) > 0 {
-		fmt.Fprintf(stdout, "restored %d of %d files (%d skipped as existing, %d without damage, %d failed): %d pixels filled in %s\n",
-			done-len(failures)-clean, len(files), skipped, clean, len(failures), pixels, time.Since(start).Round(time.Millisecond))
+	if quiet || skipped > 0 || len(failures) > 0 || err != nil {
+		fmt.Fprintf(stdout, "restored %d of %d files (%d skipped as existing, %d without damage, %d failed", restored,
+			len(files), skipped, clean, len(failures))
+		if err != nil {
+			fmt.Fprintf(stdout, ", %d interrupted, %d not started", interrupted, notStarted)
+		}
+		fmt.Fprintf(stdout, "): %d pixels filled in %s\n", pixels, time.Since(start).Round(time.Millisecond))
 		for _, f := range failures {
 			fmt.Fprintf(stdout, "  failed: %s\n", f)
 		}
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("interrupted (%v): %d of %d files not done, no partial outputs left", err, interrupted+notStarted, len(todo))
 	}
 	if len(failures) > 0 {
 		return fmt.Errorf("%d of %d inputs failed", len(failures), len(files))
 	}
 	return nil
+}
+
+// nameInput makes a failure's line name the input as the user gave it
+// (library errors name files by their base names).
+func nameInput(in string, err error) string {
+	msg := oneLine(err)
+	if strings.Contains(msg, in) {
+		return msg
+	}
+	return in + ": " + msg
 }
 
 // outputExt keeps TIFF inputs TIFF (georeferencing and bands survive) and
@@ -183,7 +219,10 @@ func isDir(p string) bool {
 }
 
 // expandInputs turns files, folders (their images, not recursive) and
-// glob patterns into a sorted list of files.
+// glob patterns into a sorted list of files. Folders and patterns leave
+// out what restore itself writes beside inputs (NAME_restored.*,
+// NAME.filled.tif), so that running a batch twice does not restore its
+// own outputs; files named one by one are always taken.
 func expandInputs(args []string) ([]string, error) {
 	var files []string
 	seen := map[string]bool{}
@@ -204,7 +243,7 @@ func expandInputs(args []string) ([]string, error) {
 			}
 			sort.Strings(matches)
 			for _, m := range matches {
-				if !isDir(m) {
+				if !isDir(m) && !isOutput(m) {
 					add(m)
 				}
 			}
@@ -226,7 +265,7 @@ func expandInputs(args []string) ([]string, error) {
 		for _, e := range ents {
 			switch strings.ToLower(filepath.Ext(e.Name())) {
 			case ".png", ".jpg", ".jpeg", ".tif", ".tiff":
-				if !e.IsDir() && !strings.HasSuffix(stem(e.Name()), ".filled") {
+				if !e.IsDir() && !isOutput(e.Name()) {
 					add(filepath.Join(a, e.Name()))
 					n++
 				}
@@ -290,6 +329,13 @@ func maskFor(spec, input string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: no mask named like it in %s (tried %s, %s_mask.png, …)", input, spec, filepath.Base(input), s)
+}
+
+// isOutput reports whether a file name is one restore writes beside its
+// input: NAME_restored.EXT or a --filled-mask sidecar NAME.filled.tif.
+func isOutput(name string) bool {
+	s := stem(name)
+	return strings.HasSuffix(s, "_restored") || strings.HasSuffix(s, ".filled")
 }
 
 func stem(path string) string {
