@@ -3,7 +3,9 @@ package raster
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aerofill/aerofill/internal/shared"
 )
@@ -20,7 +22,8 @@ var benchScenes = []string{
 	"scenes/5b90f92da0d7280005fab355_4310.tif",        // JPEG YCbCr strips
 }
 
-// BenchmarkReadScene opens a scene and reads all of it as float32, cold.
+// BenchmarkReadScene opens a scene and reads all of it in its own sample
+// type (as GDAL's ReadAsArray does), cold.
 func BenchmarkReadScene(b *testing.B) {
 	dir := shared.Path(b, "data", "aerial")
 	for _, rel := range benchScenes {
@@ -32,20 +35,53 @@ func BenchmarkReadScene(b *testing.B) {
 			}
 			in := r.Info()
 			r.Close()
-			bands := makeBands[float32](in.Bands, in.Width*in.Height)
+			bands := makeNative(in.Type, in.Bands, in.Width*in.Height)
 			b.SetBytes(int64(in.Width * in.Height * in.Bands * in.Type.Size()))
+			cpu := cpuTime()
 			for b.Loop() {
 				r, err := Open(path)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := r.ReadWindow(0, 0, in.Width, in.Height, bands); err != nil {
+				if err := r.ReadWindowNative(0, 0, in.Width, in.Height, bands); err != nil {
 					b.Fatal(err)
 				}
 				r.Close()
 			}
+			reportCPU(b, cpu)
 		})
 	}
+}
+
+// BenchmarkReadFloat32 reads a scene whole as float32 through one Reader,
+// warm: the cost of conversion on top of decoding.
+func BenchmarkReadFloat32(b *testing.B) {
+	r, err := Open(shared.Path(b, "data", "aerial", "scenes", "rgb16.tif"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	in := r.Info()
+	bands := makeBands[float32](in.Bands, in.Width*in.Height)
+	b.SetBytes(int64(in.Width * in.Height * in.Bands * 4))
+	for b.Loop() {
+		if err := r.ReadWindow(0, 0, in.Width, in.Height, bands); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// cpuTime is the CPU time (user and system) the process has used so far.
+// On a shared machine it is steadier than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU adds the CPU milliseconds per iteration since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkWrite writes a 2048×2048 RGB scene (the JPEG one, decoded) as a
@@ -73,6 +109,7 @@ func BenchmarkWrite(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(bands) * len(bands[0])))
+			cpu := cpuTime()
 			for b.Loop() {
 				w, err := Create(out, in, opt)
 				if err != nil {
@@ -85,6 +122,7 @@ func BenchmarkWrite(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu)
 			st, _ := os.Stat(out)
 			b.ReportMetric(float64(st.Size())/1e6, "MB-file")
 		})

@@ -132,10 +132,12 @@ func chromaFactors(r image.YCbCrSubsampleRatio) (h, v int) {
 // the next one out, edges replicated, rounded alternately up and down
 // (rounding biases 1 and 2 of 4 for one direction; 8 and 7 of 16 for
 // both). Planes two samples wide or less, and other factors, replicate.
+// upsampleRef in the tests is the same filter written per output sample.
 func upsample(dst []byte, w, h int, src []byte, stride, hs, vs int) {
 	sw, sh := (w+hs-1)/hs, (h+vs-1)/vs
-	at := func(x, y int) int { // edge-replicated source sample
-		return int(src[min(max(y, 0), sh-1)*stride+min(max(x, 0), sw-1)])
+	row := func(j int) []byte { // input row j, edge-replicated
+		j = min(max(j, 0), sh-1)
+		return src[j*stride : j*stride+sw]
 	}
 	switch {
 	case hs == 1 && vs == 1:
@@ -143,81 +145,113 @@ func upsample(dst []byte, w, h int, src []byte, stride, hs, vs int) {
 			copy(dst[y*w:y*w+w], src[y*stride:])
 		}
 	case hs == 2 && vs == 1 && sw > 2:
+		sums := make([]int32, sw)
 		for y := 0; y < h; y++ {
-			row := dst[y*w : y*w+w]
-			for x := range row {
-				i := x / 2
-				if x%2 == 0 {
-					row[x] = byte((3*at(i, y) + at(i-1, y) + 1) >> 2)
-				} else {
-					row[x] = byte((3*at(i, y) + at(i+1, y) + 2) >> 2)
-				}
+			for i, v := range row(y) {
+				sums[i] = int32(v)
 			}
+			triangle(dst[y*w:y*w+w], sums, 1, 2, 2)
 		}
 	case hs == 1 && vs == 2:
 		for y := 0; y < h; y++ {
-			j, far, bias := y/2, y/2-1, 1
+			near, far, bias := row(y/2), row(y/2-1), int32(1)
 			if y%2 == 1 {
-				far, bias = y/2+1, 2
+				far, bias = row(y/2+1), 2
 			}
-			row := dst[y*w : y*w+w]
-			for x := range row {
-				row[x] = byte((3*at(x, j) + at(x, far) + bias) >> 2)
+			out := dst[y*w : y*w+w]
+			far = far[:len(near)]
+			for x := range out {
+				out[x] = byte((3*int32(near[x]) + int32(far[x]) + bias) >> 2)
 			}
 		}
 	case hs == 2 && vs == 2 && sw > 2:
-		// colsum(i) = 3·nearer row + farther row, at input column i.
-		sums := make([]int, sw)
+		// sums[i] = 3·nearer row + farther row, at input column i.
+		sums := make([]int32, sw)
 		for y := 0; y < h; y++ {
-			j, far := y/2, y/2-1
+			near, far := row(y/2), row(y/2-1)
 			if y%2 == 1 {
-				far = y/2 + 1
+				far = row(y/2 + 1)
 			}
-			for i := range sums {
-				sums[i] = 3*at(i, j) + at(i, far)
+			far = far[:len(near)]
+			for i, v := range near {
+				sums[i] = 3*int32(v) + int32(far[i])
 			}
-			row := dst[y*w : y*w+w]
-			for x := range row {
-				i := x / 2
-				if x%2 == 0 {
-					row[x] = byte((3*sums[i] + sums[max(i-1, 0)] + 8) >> 4)
-				} else {
-					row[x] = byte((3*sums[i] + sums[min(i+1, sw-1)] + 7) >> 4)
-				}
-			}
+			triangle(dst[y*w:y*w+w], sums, 8, 7, 4)
 		}
 	default:
 		for y := 0; y < h; y++ {
-			row := dst[y*w : y*w+w]
-			for x := range row {
-				row[x] = byte(at(x/hs, y/vs))
+			r := row(y / vs)
+			out := dst[y*w : y*w+w]
+			for x := range out {
+				out[x] = r[x/hs]
 			}
 		}
 	}
+}
+
+// triangle interpolates 2× horizontally: out[2i] = (3·s[i] + s[i-1] +
+// even) >> shift and out[2i+1] = (3·s[i] + s[i+1] + odd) >> shift, with s
+// replicated past its ends; len(out) is 2·len(s) or one less.
+func triangle(out []byte, s []int32, even, odd int32, shift uint) {
+	n := len(s)
+	last := func(i int) { // columns at the edges, with replication
+		l, r := s[max(i-1, 0)], s[min(i+1, n-1)]
+		out[2*i] = byte((3*s[i] + l + even) >> shift)
+		if 2*i+1 < len(out) {
+			out[2*i+1] = byte((3*s[i] + r + odd) >> shift)
+		}
+	}
+	last(0)
+	o := out[2 : 2*(n-1)]
+	for i := 1; i < n-1; i++ {
+		c := 3 * s[i]
+		o[2*(i-1)] = byte((c + s[i-1] + even) >> shift)
+		o[2*(i-1)+1] = byte((c + s[i+1] + odd) >> shift)
+	}
+	last(n - 1)
 }
 
 // yccToRGB converts JFIF YCbCr to RGB with libjpeg's 16-bit fixed-point
 // coefficients: R = Y + 1.402·Cr', G = Y − 0.34414·Cb' − 0.71414·Cr',
 // B = Y + 1.772·Cb', where Cb' = Cb−128 and Cr' = Cr−128, each term
 // rounded as libjpeg rounds it, and the results clamped to 0..255.
+// yccToRGBRef in the tests is the same arithmetic without tables.
 func yccToRGB(out, y, cb, cr []byte) {
-	const (
-		half = 1 << 15
-		crR  = 91881  // round(1.40200 · 2^16)
-		cbB  = 116130 // round(1.77200 · 2^16)
-		crG  = 46802  // round(0.71414 · 2^16)
-		cbG  = 22554  // round(0.34414 · 2^16)
-	)
-	for i := range y {
-		yy := int32(y[i])
-		b := int32(cb[i]) - 128
-		r := int32(cr[i]) - 128
-		out[3*i] = clamp8(yy + (crR*r+half)>>16)
-		out[3*i+1] = clamp8(yy + (-cbG*b-crG*r+half)>>16)
-		out[3*i+2] = clamp8(yy + (cbB*b+half)>>16)
+	cb, cr, out = cb[:len(y)], cr[:len(y)], out[:3*len(y)]
+	for i, yy := range y {
+		b, r := cb[i], cr[i]
+		o := out[3*i : 3*i+3]
+		o[0] = clampTab[int(yy)+int(crR[r])+256]
+		o[1] = clampTab[int(yy)+int(gTab[b][0]+gTab[r][1])>>16+256]
+		o[2] = clampTab[int(yy)+int(cbB[b])+256]
 	}
 }
 
-func clamp8(v int32) byte {
-	return byte(min(max(v, 0), 255))
+// Lookup tables for yccToRGB, computed once: crR[v] and cbB[v] are the
+// rounded red and blue terms for chroma v; gTab[v] holds the unshifted
+// green terms (Cb's with libjpeg's rounding half included); clampTab[v+256]
+// clamps v to 0..255.
+var (
+	crR, cbB [256]int16
+	gTab     [256][2]int32
+	clampTab [1024]byte
+)
+
+func init() {
+	const (
+		half = 1 << 15
+		fCrR = 91881  // round(1.40200 · 2^16)
+		fCbB = 116130 // round(1.77200 · 2^16)
+		fCrG = 46802  // round(0.71414 · 2^16)
+		fCbG = 22554  // round(0.34414 · 2^16)
+	)
+	for v := 0; v < 256; v++ {
+		c := int32(v - 128)
+		crR[v] = int16((fCrR*c + half) >> 16)
+		cbB[v] = int16((fCbB*c + half) >> 16)
+		gTab[v] = [2]int32{-fCbG*c + half, -fCrG * c}
+	}
+	for i := range clampTab {
+		clampTab[i] = byte(min(max(i-256, 0), 255))
+	}
 }

@@ -2,6 +2,8 @@ package raster
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -68,45 +70,86 @@ type sink interface {
 }
 
 // readWindow copies the window (x0, y0, w, h) of a blocked raster into dst.
+// When the window spans several blocks they are decoded by up to GOMAXPROCS
+// goroutines at once; each block fills its own part of dst.
 func readWindow(l *layout, src blockSource, fill float64, x0, y0, w, h int, dst sink) error {
 	if w == 0 || h == 0 {
 		return nil
 	}
 	bx0, bx1 := x0/l.bw, (x0+w-1)/l.bw
 	by0, by1 := y0/l.bh, (y0+h-1)/l.bh
+	var jobs [][3]int // plane, bx, by
 	for p := 0; p < l.planes; p++ {
 		if l.planes > 1 && !dst.wants(p) {
 			continue
 		}
 		for by := by0; by <= by1; by++ {
-			top := by * l.bh
-			ya, yb := max(y0, top)-top, min(y0+h, top+l.bh)-top
 			for bx := bx0; bx <= bx1; bx++ {
-				left := bx * l.bw
-				xa, xb := max(x0, left), min(x0+w, left+l.bw)
-				blk, err := src.block(p, bx, by, ya, yb)
-				if err != nil {
-					return err
-				}
-				for s := 0; s < l.spp; s++ {
-					band := p + s
-					if !dst.wants(band) {
-						continue
-					}
-					for y := ya; y < yb; y++ {
-						off := (top+y-y0)*w + xa - x0
-						if blk.sparse {
-							dst.fill(band, off, xb-xa, fill)
-							continue
-						}
-						i := (y-blk.row0)*blk.stride + ((xa-left)*l.spp+s)*l.bps
-						dst.put(band, off, blk.data[i:], l.spp*l.bps, xb-xa)
-					}
-				}
+				jobs = append(jobs, [3]int{p, bx, by})
 			}
 		}
 	}
-	return nil
+	copyBlock := func(j [3]int) error {
+		p, bx, by := j[0], j[1], j[2]
+		top, left := by*l.bh, bx*l.bw
+		ya, yb := max(y0, top)-top, min(y0+h, top+l.bh)-top
+		xa, xb := max(x0, left), min(x0+w, left+l.bw)
+		blk, err := src.block(p, bx, by, ya, yb)
+		if err != nil {
+			return err
+		}
+		for s := 0; s < l.spp; s++ {
+			band := p + s
+			if !dst.wants(band) {
+				continue
+			}
+			for y := ya; y < yb; y++ {
+				off := (top+y-y0)*w + xa - x0
+				if blk.sparse {
+					dst.fill(band, off, xb-xa, fill)
+					continue
+				}
+				i := (y-blk.row0)*blk.stride + ((xa-left)*l.spp+s)*l.bps
+				dst.put(band, off, blk.data[i:], l.spp*l.bps, xb-xa)
+			}
+		}
+		return nil
+	}
+
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers <= 1 {
+		for _, j := range jobs {
+			if err := copyBlock(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(jobs) {
+					return
+				}
+				if err := copyBlock(jobs[k]); err != nil {
+					errOnce.Do(func() { first = err })
+					next.Store(int64(len(jobs))) // stop the others early
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // f32Sink converts samples to float32.

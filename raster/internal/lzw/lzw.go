@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 const (
@@ -31,22 +32,128 @@ var ErrOldStyle = errors.New("lzw: old-style (LSB-first) TIFF LZW is not support
 // to dst[:0] (dst is reused when it has the capacity). It is an error if
 // fewer than n bytes come out, since a TIFF block always decodes to a known
 // size; output beyond n is dropped, as libtiff drops it. Decode allocates
-// at most n bytes of output besides a fixed 24 KB decoder.
+// at most n bytes of output besides a fixed 24 KB table.
+//
+// Decode keeps the whole output, so a table entry is just where its string
+// already occurs in it (every entry is a string the decoder has written,
+// followed by one more byte it has written next): emitting a code is one
+// copy. Reader, which streams, cannot do that and walks the table instead;
+// the tests check that the two agree.
 func Decode(dst, src []byte, n int) ([]byte, error) {
+	if len(src) >= 2 && src[0] == 0 && src[1]&1 != 0 {
+		return nil, ErrOldStyle
+	}
 	if cap(dst) < n {
 		dst = make([]byte, n)
 	}
-	dst = dst[:n]
-	d := NewReader(src)
-	k, err := io.ReadFull(d, dst)
-	if err != nil {
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			err = fmt.Errorf("lzw: data ends after %d of %d bytes", k, n)
+	out := dst[:n]
+
+	// The table lives on the heap, pooled: 24 KB on the stack would make
+	// every new goroutine that decodes grow its stack.
+	tab := tables.Get().(*table)
+	defer tables.Put(tab)
+	start, length := &tab.start, &tab.length
+	var (
+		pos    int    // next byte of src
+		bits   uint64 // pending input bits, most significant first
+		nbits  uint
+		width  uint = minWidth
+		next        = firstFree
+		prev        = -1 // previous code, -1 right after a clear
+		o           = 0  // bytes written
+		pStart int       // where the previous code's string was written
+		pLen   int
+	)
+	for o < n {
+		if nbits < width {
+			for nbits <= 56 && pos < len(src) {
+				bits = bits<<8 | uint64(src[pos])
+				pos++
+				nbits += 8
+			}
+			if nbits < width {
+				return out[:o], fmt.Errorf("lzw: data ends after %d of %d bytes", o, n)
+			}
 		}
-		return dst[:k], err
+		nbits -= width
+		code := int(bits>>nbits) & (1<<width - 1)
+
+		switch {
+		case code == clearCode:
+			width, next, prev = minWidth, firstFree, -1
+			continue
+		case code == eoiCode:
+			return out[:o], fmt.Errorf("lzw: end code after %d of %d bytes", o, n)
+		case prev < 0:
+			if code > 255 {
+				return out[:o], fmt.Errorf("lzw: code %d right after a clear", code)
+			}
+			out[o] = byte(code)
+			prev, pStart, pLen = code, o, 1
+			o++
+			continue
+		case code > next:
+			return out[:o], fmt.Errorf("lzw: code %d beyond table end %d", code, next)
+		}
+
+		// Write the string of code at o.
+		var l int
+		switch {
+		case code < 256:
+			l = 1
+			out[o] = byte(code)
+		case code < next:
+			l = int(length[code])
+			from := int(start[code])
+			if o+l > n {
+				copy(out[o:], out[from:from+l])
+				return out, nil
+			}
+			if l <= 8 {
+				for i := 0; i < l; i++ {
+					out[o+i] = out[from+i]
+				}
+			} else {
+				copy(out[o:o+l], out[from:from+l])
+			}
+		default: // KwKwK: the previous string and its own first byte
+			l = pLen + 1
+			if o+l > n {
+				copy(out[o:], out[pStart:pStart+pLen])
+				if o+pLen < n {
+					out[o+pLen] = out[pStart]
+				}
+				return out, nil
+			}
+			copy(out[o:o+pLen], out[pStart:pStart+pLen])
+			out[o+pLen] = out[pStart]
+		}
+
+		// The new entry is the previous string followed by the first byte
+		// just written, which is where the previous string was written.
+		// Beyond a full table (the encoder never cleared) the decoder
+		// keeps its 12-bit codes and adds no entries, as libtiff does.
+		if next < tableSize {
+			start[next], length[next] = int32(pStart), uint16(pLen+1)
+			next++
+			if next == 1<<width-1 && width < maxWidth {
+				width++
+			}
+		}
+		prev, pStart, pLen = code, o, l
+		o += l
 	}
-	return dst, nil
+	return out, nil
 }
+
+// table maps entry c to where its string occurs in the output,
+// out[start[c]:][:length[c]]; codes below 256 are single bytes.
+type table struct {
+	start  [tableSize]int32
+	length [tableSize]uint16
+}
+
+var tables = sync.Pool{New: func() any { return new(table) }}
 
 // A Reader decompresses TIFF LZW data held in memory as a stream, so that a
 // caller can consume a large strip row by row. Read returns io.EOF at the

@@ -232,3 +232,39 @@ func TestReaderChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeMatchesReader checks the copy-based Decode against the
+// table-walking Reader, on valid streams and on truncated and damaged ones.
+func TestDecodeMatchesReader(t *testing.T) {
+	var e Encoder
+	rng := rand.New(rand.NewPCG(6, 6))
+	for name, src := range samples() {
+		enc := e.Encode(nil, src)
+		for k := 0; k < 20; k++ {
+			in := bytes.Clone(enc)
+			switch k % 4 {
+			case 1:
+				in = in[:rng.IntN(len(in)+1)]
+			case 2:
+				if len(in) > 0 {
+					in[rng.IntN(len(in))] ^= byte(1 + rng.IntN(255))
+				}
+			}
+			n := len(src)
+			if k%4 == 3 {
+				n = rng.IntN(len(src) + 1)
+			}
+			got, gerr := Decode(nil, in, n)
+			want, werr := io.ReadAll(io.LimitReader(NewReader(in), int64(n)))
+			if werr == nil && len(want) < n {
+				werr = io.ErrUnexpectedEOF
+			}
+			if (gerr == nil) != (werr == nil) {
+				t.Fatalf("%s/%d: Decode error %v, Reader error %v", name, k, gerr, werr)
+			}
+			if !bytes.Equal(got, want[:min(len(want), len(got))]) {
+				t.Fatalf("%s/%d: Decode and Reader differ", name, k)
+			}
+		}
+	}
+}
