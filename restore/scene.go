@@ -64,7 +64,7 @@ var ErrNoDamage = errors.New("no damaged pixels")
 // bandPlan says which bands the model sees and how the rest are handled.
 type bandPlan struct {
 	color         []int // 3 band indices (R, G, B), or 1 for a grey raster
-	extras        []int // further non-alpha bands, filled by regression on the restored colour
+	extras        []int // further non-alpha bands, filled by fillGuided
 	alpha         int   // alpha band index or -1
 	lo, hi        []float64
 	maskThreshold float32 // a mask raster's value from which a pixel is damaged
@@ -79,9 +79,10 @@ type bandPlan struct {
 // Colour bands go through the method scaled to [0, 1]: 8-bit by /255,
 // other types by each band's 0.5–99.5 percentile range (sampled over the
 // scene's valid pixels), mapped back afterwards. Bands beyond RGB (a NIR
-// band, say) are filled per tile by a least-squares fit of the band on
-// the restored RGB over the tile's known pixels, falling back to IDW where
-// too few are known. An alpha band marks filled pixels opaque.
+// band, say) are filled per tile by IDW, plus as much of the restored
+// colour's detail as a linear fit of the band on RGB explains over the
+// tile's known pixels (see fillGuided). An alpha band marks filled pixels
+// opaque.
 func RestoreScene(ctx context.Context, inPath, outPath string, opt SceneOptions) (SceneStats, error) {
 	start := time.Now()
 	in, err := raster.Open(inPath)
@@ -611,41 +612,90 @@ func (s *sceneRun) restoreTile(win [][]float32, hole []uint8, W int, r image.Rec
 	return res, nil
 }
 
-// fillGuided fills the holes of band by least squares on the restored
-// RGB (guide, (1,3,h,w) in [0,1]) fitted over the known pixels: band ≈
-// a + b·R + c·G + d·B. With fewer than 64 known pixels, or a singular
-// fit, it falls back to IDW.
+// fillGuided fills the holes of band (w×h, in band units) with the help
+// of the restored colour (guide, (1,3,h,w) in [0, 1]):
+//
+//	band ≈ s·fit + IDW(band − s·fit)
+//
+// where fit = a + b·R + c·G + d·B is least squares over the known pixels
+// and s ∈ [0, 1] is the share of the band's variance the fit explains
+// there (R²). IDW is linear in the values it interpolates, so this is
+// IDW of the band plus s times the colour detail that IDW of the fit
+// misses: with s = 0, or colour that was itself filled by IDW, it is
+// plain IDW; with a model that restores colour detail and a band that
+// follows colour, it adds that detail.
+//
+// Why not the fit alone: on the NAIP scene a linear fit on RGB explains
+// 7 % of NIR's variance, and filling NIR by the fit scored 11.9 dB PSNR
+// over line damage where plain IDW scores 21.5 dB (restore/NOTES.md).
+// With fewer than 64 known pixels, or a singular fit, s is 0.
 func fillGuided(band []float32, guide *tensor.Tensor, holes []uint8, w, h int) error {
 	var ata [4][4]float64
 	var atb [4]float64
+	var sum, sum2 float64
 	known := 0
+	feat := func(i int) [4]float64 {
+		return [4]float64{1, float64(guide.Data[i]), float64(guide.Data[w*h+i]), float64(guide.Data[2*w*h+i])}
+	}
 	for i, hv := range holes {
 		if hv != 0 {
 			continue
 		}
-		f := [4]float64{1, float64(guide.Data[i]), float64(guide.Data[w*h+i]), float64(guide.Data[2*w*h+i])}
+		f, v := feat(i), float64(band[i])
 		for a := 0; a < 4; a++ {
 			for b := 0; b < 4; b++ {
 				ata[a][b] += f[a] * f[b]
 			}
-			atb[a] += f[a] * float64(band[i])
+			atb[a] += f[a] * v
 		}
+		sum += v
+		sum2 += v * v
 		known++
 	}
-	if known >= 64 {
-		for a := 0; a < 4; a++ {
-			ata[a][a] += 1e-6 * float64(known) // a little ridge keeps flat tiles solvable
-		}
-		if coef, ok := solve4(ata, atb); ok {
-			for i, hv := range holes {
-				if hv != 0 {
-					band[i] = float32(coef[0] + coef[1]*float64(guide.Data[i]) + coef[2]*float64(guide.Data[w*h+i]) + coef[3]*float64(guide.Data[2*w*h+i]))
-				}
-			}
-			return nil
+	if known < 64 {
+		return fill.IDW{}.Fill([][]float32{band}, w, h, holes)
+	}
+	for a := 0; a < 4; a++ {
+		ata[a][a] += 1e-6 * float64(known) // a little ridge keeps flat tiles solvable
+	}
+	coef, ok := solve4(ata, atb)
+	if !ok {
+		return fill.IDW{}.Fill([][]float32{band}, w, h, holes)
+	}
+	fit := func(i int) float64 {
+		f := feat(i)
+		return coef[0] + coef[1]*f[1] + coef[2]*f[2] + coef[3]*f[3]
+	}
+	var sse float64
+	for i, hv := range holes {
+		if hv == 0 {
+			d := float64(band[i]) - fit(i)
+			sse += d * d
 		}
 	}
-	return fill.IDW{}.Fill([][]float32{band}, w, h, holes)
+	sst := sum2 - sum*sum/float64(known)
+	s := 0.0
+	if sst > 0 {
+		s = min(max(1-sse/sst, 0), 1)
+	}
+	if s == 0 {
+		return fill.IDW{}.Fill([][]float32{band}, w, h, holes)
+	}
+	resid := make([]float32, len(band))
+	for i, hv := range holes {
+		if hv == 0 {
+			resid[i] = float32(float64(band[i]) - s*fit(i))
+		}
+	}
+	if err := (fill.IDW{}).Fill([][]float32{resid}, w, h, holes); err != nil {
+		return err
+	}
+	for i, hv := range holes {
+		if hv != 0 {
+			band[i] = float32(float64(resid[i]) + s*fit(i))
+		}
+	}
+	return nil
 }
 
 // solve4 solves a 4×4 system by Gaussian elimination with partial pivoting.
