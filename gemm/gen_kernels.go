@@ -21,26 +21,34 @@ type shape struct {
 	mr, nv   int
 	avx512   bool
 	indirect bool
+	astride  int // floats per k step of the A panel, if not mr: a remainder variant computing mr of astride rows
 }
 
 var shapes = []shape{
-	{"kernAVX512x12x32", 12, 2, true, false},
-	{"kernAVX512x8x48", 8, 3, true, false},
-	{"kernAVX512x6x64", 6, 4, true, false},
-	{"kernAVX512x4x96", 4, 6, true, false},
-	{"kernAVX2x6x16", 6, 2, false, false},
-	{"kernIndAVX512x1x64", 1, 4, true, true},
-	{"kernIndAVX512x2x64", 2, 4, true, true},
-	{"kernIndAVX512x3x64", 3, 4, true, true},
-	{"kernIndAVX512x4x64", 4, 4, true, true},
-	{"kernIndAVX2x1x16", 1, 2, false, true},
-	{"kernIndAVX2x2x16", 2, 2, false, true},
-	{"kernIndAVX2x3x16", 3, 2, false, true},
-	{"kernIndAVX2x4x16", 4, 2, false, true},
-	{"kernIndAVX512x12x32", 12, 2, true, true},
-	{"kernIndAVX512x8x48", 8, 3, true, true},
-	{"kernIndAVX512x6x64", 6, 4, true, true},
-	{"kernIndAVX2x6x16", 6, 2, false, true},
+	{"kernAVX512x12x32", 12, 2, true, false, 0},
+	{"kernAVX512x8x48", 8, 3, true, false, 0},
+	{"kernAVX512x6x64", 6, 4, true, false, 0},
+	{"kernAVX512x4x96", 4, 6, true, false, 0},
+	{"kernAVX2x6x16", 6, 2, false, false, 0},
+	{"kernIndAVX512x1x64", 1, 4, true, true, 0},
+	{"kernIndAVX512x2x64", 2, 4, true, true, 0},
+	{"kernIndAVX512x3x64", 3, 4, true, true, 0},
+	{"kernIndAVX512x4x64", 4, 4, true, true, 0},
+	{"kernIndAVX2x1x16", 1, 2, false, true, 0},
+	{"kernIndAVX2x2x16", 2, 2, false, true, 0},
+	{"kernIndAVX2x3x16", 3, 2, false, true, 0},
+	{"kernIndAVX2x4x16", 4, 2, false, true, 0},
+	{"kernIndAVX512x12x32", 12, 2, true, true, 0},
+	{"kernIndAVX512x8x48", 8, 3, true, true, 0},
+	{"kernIndAVX512x6x64", 6, 4, true, true, 0},
+	{"kernIndAVX2x6x16", 6, 2, false, true, 0},
+	// Remainder variants: the last panel of an A whose rows are not a
+	// multiple of MR, computed without the padding rows.
+	{"kernIndAVX512x12x32r4", 4, 2, true, true, 12},
+	{"kernIndAVX512x12x32r8", 8, 2, true, true, 12},
+	{"kernIndAVX512x6x64r2", 2, 4, true, true, 6},
+	{"kernIndAVX512x6x64r4", 4, 4, true, true, 6},
+	{"kernIndAVX512x8x48r4", 4, 3, true, true, 8},
 }
 
 const unroll = 4
@@ -73,6 +81,10 @@ func gen(b *bytes.Buffer, s shape) {
 		log.Fatalf("%s: %d accumulators and %d B vectors leave no broadcast register", s.name, nacc, s.nv)
 	}
 	bc := func(i int) string { return fmt.Sprintf("%s%d", reg, nacc+s.nv+i%nbc) }
+	astride := s.mr
+	if s.astride != 0 {
+		astride = s.astride
+	}
 	mask := func(v int) string { return fmt.Sprintf("K%d", v+1) }
 
 	if s.indirect {
@@ -121,7 +133,7 @@ func gen(b *bytes.Buffer, s shape) {
 			}
 		}
 		for i := 0; i < s.mr; i++ {
-			p("VBROADCASTSS %d(AX), %s", (u*s.mr+i)*4, bc(i))
+			p("VBROADCASTSS %d(AX), %s", (u*astride+i)*4, bc(i))
 			for v := 0; v < s.nv; v++ {
 				p("VFMADD231PS %s, %s, %s", bv(v), bc(i), acc(i, v))
 			}
@@ -134,7 +146,7 @@ func gen(b *bytes.Buffer, s shape) {
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	p("ADDQ $%d, AX", unroll*s.mr*4)
+	p("ADDQ $%d, AX", unroll*astride*4)
 	if s.indirect {
 		p("ADDQ $%d, R14", unroll*8)
 	} else {
@@ -147,7 +159,7 @@ func gen(b *bytes.Buffer, s shape) {
 	p("JZ store")
 	fmt.Fprintf(b, "loop1:\n")
 	step(0)
-	p("ADDQ $%d, AX", s.mr*4)
+	p("ADDQ $%d, AX", astride*4)
 	if s.indirect {
 		p("ADDQ $8, R14")
 	} else {

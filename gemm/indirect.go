@@ -157,6 +157,7 @@ func mulIndirectBlock(a *PackedA, k0, kc int, b *IndirectB, c []float32, ldc, cR
 	for ir := 0; ir < a.m; ir += mr {
 		ap := a.panel(k0, ir)
 		d := tileDesc{ldc: ldc, mr: min(mr, a.m-ir), load: ep.Accumulate, act: ep.Act}
+		ind := kern.indFor(d.mr)
 		if ep.Bias != nil {
 			d.bias = ep.Bias[ir:]
 		}
@@ -178,10 +179,10 @@ func mulIndirectBlock(a *PackedA, k0, kc int, b *IndirectB, c []float32, ldc, cR
 					indirectTileGo(mr, kc, ap, row[jr:], b.Off, &d)
 				case d.act == ActSigmoid:
 					raw := tileDesc{c: scratch[:], ldc: nr, mr: d.mr, nr: d.nr}
-					kern.ind(kc, ap, row[jr:], b.Off, &raw)
+					ind(kc, ap, row[jr:], b.Off, &raw)
 					storeGo(scratch[:], nr, &d)
 				default:
-					kern.ind(kc, ap, row[jr:], b.Off, &d)
+					ind(kc, ap, row[jr:], b.Off, &d)
 				}
 			}
 		}

@@ -17,6 +17,28 @@ type microKernel struct {
 	// ind, if not nil, is run's indirect twin: row p of the B panel is
 	// b[off[p]:off[p]+NR] (only d.nr columns for masked kernels).
 	ind func(kc int, a, b []float32, off []int, d *tileDesc)
+	// indRem are variants of ind for a last panel with fewer valid rows:
+	// they read the same MR-strided panel but compute only rows rows
+	// (ascending; d.mr must not exceed rows).
+	indRem []remainderKernel
+}
+
+// remainderKernel is an indirect micro-kernel for the first rows rows of
+// a panel.
+type remainderKernel struct {
+	rows int
+	ind  func(kc int, a, b []float32, off []int, d *tileDesc)
+}
+
+// indFor returns the indirect kernel that computes the fewest rows for a
+// tile of mr valid rows.
+func (k *microKernel) indFor(mr int) func(kc int, a, b []float32, off []int, d *tileDesc) {
+	for _, r := range k.indRem {
+		if mr <= r.rows {
+			return r.ind
+		}
+	}
+	return k.ind
 }
 
 // tileDesc says where a tile goes and what happens on the way (see

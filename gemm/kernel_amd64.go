@@ -104,23 +104,50 @@ func asmKernel(name string, mr, nr, kc int, avx512 bool, fn func(kc int, a, b *f
 		fn(kc, &a[0], &b[0], &t)
 	}
 	if ind != nil {
-		k.ind = func(kc int, a, b []float32, off []int, d *tileDesc) {
-			// The caller has checked every row b[off[p]:] for d.nr columns
-			// (all NR if the kernel does not mask).
-			_ = a[kc*mr-1]
-			_ = off[kc-1]
-			t := makeTile(d, nr, avx512)
-			ind(kc, &a[0], &b[0], &off[0], &t)
+		k.ind = wrapIndirect(mr, nr, mr, avx512, ind)
+	}
+	return k
+}
+
+// wrapIndirect wraps an indirect assembly kernel reading MR-row panels and
+// computing rows of them.
+func wrapIndirect(mr, nr, rows int, avx512 bool, ind indirectFunc) func(kc int, a, b []float32, off []int, d *tileDesc) {
+	return func(kc int, a, b []float32, off []int, d *tileDesc) {
+		// The caller has checked every row b[off[p]:] for d.nr columns
+		// (all NR if the kernel does not mask).
+		if d.mr > rows {
+			panic("gemm: remainder kernel given too many rows")
 		}
+		_ = a[kc*mr-1]
+		_ = off[kc-1]
+		t := makeTile(d, nr, avx512)
+		ind(kc, &a[0], &b[0], &off[0], &t)
+	}
+}
+
+// remainder is an assembly remainder variant: it computes rows rows.
+type remainder struct {
+	rows int
+	fn   indirectFunc
+}
+
+// withRemainders adds remainder variants, ascending in rows, to k's
+// indirect kernel.
+func withRemainders(k *microKernel, rems ...remainder) *microKernel {
+	for _, r := range rems {
+		k.indRem = append(k.indRem, remainderKernel{rows: r.rows, ind: wrapIndirect(k.mr, k.nr, r.rows, k.masked, r.fn)})
 	}
 	return k
 }
 
 var (
 	avx512Kernels = []*microKernel{
-		asmKernel("avx512-12x32", 12, 32, 256, true, kernAVX512x12x32, kernIndAVX512x12x32),
-		asmKernel("avx512-8x48", 8, 48, 256, true, kernAVX512x8x48, kernIndAVX512x8x48),
-		asmKernel("avx512-6x64", 6, 64, 192, true, kernAVX512x6x64, kernIndAVX512x6x64),
+		withRemainders(asmKernel("avx512-12x32", 12, 32, 256, true, kernAVX512x12x32, kernIndAVX512x12x32),
+			remainder{4, kernIndAVX512x12x32r4}, remainder{8, kernIndAVX512x12x32r8}),
+		withRemainders(asmKernel("avx512-8x48", 8, 48, 256, true, kernAVX512x8x48, kernIndAVX512x8x48),
+			remainder{4, kernIndAVX512x8x48r4}),
+		withRemainders(asmKernel("avx512-6x64", 6, 64, 192, true, kernAVX512x6x64, kernIndAVX512x6x64),
+			remainder{2, kernIndAVX512x6x64r2}, remainder{4, kernIndAVX512x6x64r4}),
 		asmKernel("avx512-4x96", 4, 96, 128, true, kernAVX512x4x96, nil),
 	}
 	avx2Kernel = asmKernel("avx2-6x16", 6, 16, 256, false, kernAVX2x6x16, kernIndAVX2x6x16)
@@ -182,6 +209,25 @@ func kernIndAVX512x6x64(kc int, a, b *float32, off *int, t *tile)
 
 //go:noescape
 func kernIndAVX2x6x16(kc int, a, b *float32, off *int, t *tile)
+
+// Remainder variants: kernIndAVX512x12x32r8 reads a 12-row panel like
+// kernIndAVX512x12x32 but computes and stores only its first 8 rows
+// (t.mr ≤ 8); likewise the others.
+
+//go:noescape
+func kernIndAVX512x12x32r4(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x12x32r8(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x6x64r2(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x6x64r4(kc int, a, b *float32, off *int, t *tile)
+
+//go:noescape
+func kernIndAVX512x8x48r4(kc int, a, b *float32, off *int, t *tile)
 
 type indirectFunc func(kc int, a, b *float32, off *int, t *tile)
 
