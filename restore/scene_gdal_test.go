@@ -219,8 +219,16 @@ func expectedHoles(t *testing.T, path, maskPath string, src MaskSource) []uint8 
 		return holesWhere(n, func(i int) bool { return m[0][i] >= 128 })
 	case MaskAlpha:
 		return holesWhere(n, func(i int) bool { return b[info.Alpha][i] == 0 })
-	case MaskBlack:
-		return holesWhere(n, func(i int) bool { return b[0][i] == 0 && b[1][i] == 0 && b[2][i] == 0 })
+	case MaskBlack: // every colour band 0: R, G, B, or the one grey band
+		colour := planBands(info).color
+		return holesWhere(n, func(i int) bool {
+			for _, k := range colour {
+				if b[k][i] != 0 {
+					return false
+				}
+			}
+			return true
+		})
 	case MaskNoData:
 		nd := float32(*info.NoData)
 		return holesWhere(n, func(i int) bool {
