@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -78,6 +79,12 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	if *tta > 1 {
 		method = restore.TTA{M: method, N: *tta}
 	}
+	// A model already uses every core for one tile; a classical filler
+	// uses one, so its tiles run side by side.
+	tileWorkers := 1
+	if _, ok := method.(restore.Filler); ok {
+		tileWorkers = runtime.GOMAXPROCS(0)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -122,7 +129,7 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	start := time.Now()
 	err = forEachJob(ctx, len(todo), max(*jobs, 1), func(i int) {
 		j := todo[i]
-		opt := restore.SceneOptions{Method: method, Tile: *tile, Overlap: *overlap, Mask: restore.MaskSource(*maskSource),
+		opt := restore.SceneOptions{Method: method, Tile: *tile, Overlap: *overlap, Workers: tileWorkers, Mask: restore.MaskSource(*maskSource),
 			Write: raster.WriteOptions{Compression: *compression}}
 		if *filled {
 			opt.FilledPath = strings.TrimSuffix(j.out, filepath.Ext(j.out)) + ".filled.tif"
