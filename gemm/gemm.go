@@ -1,22 +1,31 @@
-// Package gemm multiplies float32 matrices: a general SGEMM and a packed,
-// cache-blocked driver for convolutions, with AVX-512 and AVX2+FMA assembly
-// micro-kernels chosen at run time and a pure-Go micro-kernel that is always
-// compiled (and is the only one under the noasm build tag).
+// Package gemm multiplies float32 matrices for aerofill's networks: a
+// general SGEMM and the products convolutions are made of, on register-
+// blocked micro-kernels (AVX-512 and AVX2+FMA assembly chosen at run time
+// with golang.org/x/sys/cpu, and a pure-Go micro-kernel that is always
+// compiled and is the only one under the noasm build tag).
 //
 // All matrices are row-major: element (i, j) of a matrix with leading
-// dimension ld is at index i*ld+j.
+// dimension ld is at index i*ld+j. There are three ways in:
 //
-// The driver follows the Goto/BLIS scheme. The left operand A (for a
-// convolution: the weights, Cout×(Cin·KH·KW)) is packed once into panels of
-// MR rows by PackA. The right operand B (the im2col view of an activation)
-// is never materialised: a caller-supplied BPacker writes blocks of it
-// straight into the micro-kernel's panel layout, so a convolution can read
-// its unpadded input and compute padding indices while packing. An Epilogue
-// (per-row bias, accumulation into C, ReLU or sigmoid, residual add) is
-// applied as the micro-kernel stores its tile, so C is written once.
+//   - Sgemm: C = alpha·op(A)·op(B) + beta·C, packing both operands per call
+//     (Goto/BLIS: A in panels of MR rows, B in panels of NR columns, blocks
+//     sized for L1 and L2), threads splitting the columns of C.
+//   - MulPacked: A packed once (PackA, e.g. weights at model load) times a B
+//     that a caller-supplied BPacker writes straight into the panel layout.
+//   - MulIndirectBlock and MulIndirect: A packed once (PackABlocks) times a
+//     B that is not packed at all but read in place, row p of B at a
+//     caller-given offset: a convolution's taps are shifted rows of its
+//     input, so its im2col matrix never exists. Package nn's convolutions
+//     run on these.
 //
-// Package gemm is not a BLAS: it has only single-precision GEMM, no complex
-// types and no column-major entry points.
+// Every product takes an Epilogue (per-row bias, accumulation into C,
+// ReLU or sigmoid, residual add) that the micro-kernel applies as it
+// stores its tile, so C is written once. Parallel is the small persistent
+// worker pool the products use, shared with callers that split work
+// themselves.
+//
+// Package gemm is not a BLAS: it has only single-precision real products
+// and no column-major entry points.
 package gemm
 
 import (

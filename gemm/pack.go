@@ -152,24 +152,15 @@ func (m *matrixB) PackB(dst []float32, nr, k0, kc, n0, nc int) {
 		}
 		return
 	}
-	PackRows(dst, nr, kc, nc, func(p int) []float32 {
-		off := (k0+p)*m.ldb + n0
-		return m.b[off : off+nc]
-	})
-}
-
-// PackRows is the packing loop of a BPacker whose block rows are plain
-// slices: row(p) returns the nc values of block row p (0 ≤ p < kc), and
-// PackRows scatters them into nr-wide panels in dst.
-func PackRows(dst []float32, nr, kc, nc int, row func(p int) []float32) {
 	for p := 0; p < kc; p++ {
-		src := row(p)[:nc]
-		PackRow(dst, nr, kc, p, 0, src)
+		off := (k0+p)*m.ldb + n0
+		PackRow(dst, nr, kc, p, 0, m.b[off:off+nc])
 	}
 }
 
 // PackRow writes src as the columns [j0, j0+len(src)) of row p of a block
-// of depth kc packed in nr-wide panels.
+// of depth kc packed in nr-wide panels: the building block of a BPacker
+// whose rows are (pieces of) plain slices.
 func PackRow(dst []float32, nr, kc, p, j0 int, src []float32) {
 	for len(src) > 0 {
 		q, r := j0/nr, j0%nr

@@ -4,16 +4,21 @@
 // compare it with.
 //
 // The convolutions have PyTorch's semantics (Conv2d, ConvTranspose2d with
-// groups = 1) and run as packed GEMMs (package gemm): weights are packed
-// once by Prepare, the input is packed straight from the unpadded tensor
-// with reflect or zero padding computed while packing, batch norm is folded
-// into weights and bias, and bias, activation, accumulation and residual
-// add happen in the GEMM's store. Layers read from and write to channel
-// ranges of larger tensors, so a network can concatenate channels without
-// copying.
+// groups = 1) and run as implicit GEMMs on package gemm: weights are packed
+// once by Prepare; the input is never expanded into an im2col matrix nor
+// copied whole with padding — each worker copies only the few rows a band
+// of output rows reads, for a group of input channels, into a small
+// scratch (padding by index arithmetic, strided inputs split into phases),
+// and the micro-kernels read every tap's row from there in place. Batch
+// norm is folded into weights and bias, and bias, activation, accumulation
+// and residual add happen in the GEMM's store. A stride-s transposed
+// convolution is s² ordinary convolutions of its input, one per output
+// phase (sub-pixel decomposition), interleaved as they are stored. Layers
+// read from and write to channel ranges of larger tensors, so a network
+// can concatenate channels without copying.
 //
 // Package nn is not an autograd framework and does not own memory: callers
-// allocate the tensors, and layers only keep their packed weights and
+// allocate the tensors, and layers keep only their packed weights and
 // reusable scratch buffers.
 package nn
 

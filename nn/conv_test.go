@@ -235,3 +235,46 @@ func TestFillRow(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardConcurrent runs one layer from several goroutines on
+// different dst at once, including the lazy first Prepare, and checks each
+// result against a sequential one.
+func TestForwardConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	c := newConv(r, convShape{1, 12, 20, 17, 19, 3, 3, 1, 1, 1, PadReflect, true})
+	ct := newConvT(r, convTShape{1, 12, 7, 9, 8, 3, 2, 1, 1, true})
+	small := newConv(r, convShape{1, 12, 3, 17, 19, 7, 7, 1, 3, 1, PadReflect, true}) // direct path
+	src := randTensor(r, 2, 12, 17, 19)
+	srcT := randTensor(r, 2, 12, 9, 8)
+	const workers = 6
+	outs := make([][3]*tensor.Tensor, workers)
+	done := make(chan int)
+	for w := 0; w < workers; w++ {
+		go func() {
+			o := [3]*tensor.Tensor{tensor.New(2, 20, 17, 19), tensor.New(2, 7, 18, 16), tensor.New(2, 3, 17, 19)}
+			for range 3 {
+				c.Forward(o[0], 0, src, 0, Epilogue{Act: ActReLU})
+				ct.Forward(o[1], 0, srcT, 0, Epilogue{Act: ActReLU})
+				small.Forward(o[2], 0, src, 0, Epilogue{Act: ActSigmoid})
+			}
+			outs[w] = o
+			done <- w
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	want := [3]*tensor.Tensor{tensor.New(2, 20, 17, 19), tensor.New(2, 7, 18, 16), tensor.New(2, 3, 17, 19)}
+	c.Forward(want[0], 0, src, 0, Epilogue{Act: ActReLU})
+	ct.Forward(want[1], 0, srcT, 0, Epilogue{Act: ActReLU})
+	small.Forward(want[2], 0, src, 0, Epilogue{Act: ActSigmoid})
+	for w, o := range outs {
+		for i := range o {
+			for j, v := range o[i].Data {
+				if v != want[i].Data[j] {
+					t.Fatalf("worker %d, layer %d: element %d = %v, sequential run gives %v", w, i, j, v, want[i].Data[j])
+				}
+			}
+		}
+	}
+}
