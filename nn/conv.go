@@ -484,11 +484,15 @@ type implicitGeom struct {
 	chStride   int // floats per channel: stride² phases, padded
 	off        []int
 	scratchLen int
+	// inPlace: a 1×1, stride-1 convolution without offsets whose output
+	// rows are input rows: the GEMM reads the input planes themselves,
+	// off[c] = c·h·w, and no scratch is filled.
+	inPlace bool
 }
 
-// geom lays out the scratch for an ho×wo output, in bands of the given
-// number of rows, or of a height chosen here if rows is 0.
-func (p *implicitConv) geom(ho, wo, rows int) *implicitGeom {
+// geom lays out the scratch for an ho×wo output of an h×w input, in bands
+// of the given number of rows, or of a height chosen here if rows is 0.
+func (p *implicitConv) geom(ho, wo, rows, h, w int) *implicitGeom {
 	s := p.stride
 	g := &implicitGeom{oy0: slicesMin(p.offY), ox0: slicesMin(p.offX)}
 	maxEy, maxEx := slicesMax(p.offY)-g.oy0, slicesMax(p.offX)-g.ox0
@@ -509,6 +513,14 @@ func (p *implicitConv) geom(ho, wo, rows int) *implicitGeom {
 	// from all falling into the same L1 sets.
 	g.chStride = (s*s*g.phaseSize+31)/32*32 + 16
 	g.scratchLen = p.group * g.chStride
+	if s == 1 && len(p.offY) == 1 && len(p.offX) == 1 && p.offY[0] == 0 && p.offX[0] == 0 && wo == w && ho <= h {
+		g.inPlace, g.scratchLen = true, 0
+		g.off = make([]int, p.group)
+		for c := range g.off {
+			g.off[c] = c * h * w
+		}
+		return g
+	}
 	nx := len(p.offX)
 	g.off = make([]int, p.group*len(p.offY)*nx)
 	for c := 0; c < p.group; c++ {
@@ -550,7 +562,7 @@ func (p *implicitConv) band(g *implicitGeom, scratch []float32, in []float32, h,
 	pr := rows + (g.pr - g.rows) // phase rows this band reads
 	for ci0 := 0; ci0 < p.inC; ci0 += p.group {
 		gn := min(p.group, p.inC-ci0)
-		for ci := 0; ci < gn; ci++ {
+		for ci := 0; ci < gn && !g.inPlace; ci++ {
 			plane := in[(ci0+ci)*h*w : (ci0+ci+1)*h*w]
 			for a := 0; a < s; a++ {
 				for r := 0; r < pr; r++ {
@@ -583,6 +595,9 @@ func (p *implicitConv) band(g *implicitGeom, scratch []float32, in []float32, h,
 			}
 		}
 		ib := gemm.IndirectB{Data: scratch, Off: g.off, N: wo, Rows: rows, RowStride: g.pq}
+		if g.inPlace {
+			ib.Data, ib.RowStride = in[ci0*h*w+y0*w:], w
+		}
 		gemm.MulIndirectBlock(p.a, ci0*taps, &ib, c, ldc, wo, &gep)
 	}
 }
@@ -591,7 +606,7 @@ func (p *implicitConv) band(g *implicitGeom, scratch []float32, in []float32, h,
 // parallel.
 func (p *implicitConv) forward(dst *tensor.Tensor, dstC0 int, src *tensor.Tensor, srcC0 int, ep *Epilogue) {
 	ho, wo := dst.H, dst.W
-	g := p.geom(ho, wo, 0)
+	g := p.geom(ho, wo, 0, src.H, src.W)
 	bands := (ho + g.rows - 1) / g.rows
 	tasks := src.N * bands
 	taps := len(p.offY) * len(p.offX)

@@ -194,7 +194,7 @@ func (c *ConvTranspose2D) Forward(dst *tensor.Tensor, dstC0 int, src *tensor.Ten
 	for i, ph := range p.phases {
 		if ph.conv != nil {
 			phq, pwq := phaseGrid(ho, wo, s, ph.ry, ph.rx)
-			geoms[i] = ph.conv.geom(phq, pwq, bandRows)
+			geoms[i] = ph.conv.geom(phq, pwq, bandRows, src.H, src.W)
 			scratchLen = max(scratchLen, s*s*phaseSize+geoms[i].scratchLen)
 		}
 	}
