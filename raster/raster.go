@@ -165,9 +165,10 @@ type Info struct {
 	GDALMetadata string // tag 42112, the XML as stored (without the NUL)
 
 	// TIFFMetadata holds the baseline TIFF text and resolution tags under
-	// GDAL's names (TIFFTAG_SOFTWARE, TIFFTAG_DATETIME, TIFFTAG_XRESOLUTION,
-	// TIFFTAG_RESOLUTIONUNIT, ...; the table is tiffMetadataTags), as text;
-	// the resolution unit is its number. nil when there are none.
+	// GDAL's names: TIFFTAG_DOCUMENTNAME, _IMAGEDESCRIPTION, _SOFTWARE,
+	// _DATETIME, _ARTIST, _HOSTCOMPUTER, _COPYRIGHT, _XRESOLUTION,
+	// _YRESOLUTION and _RESOLUTIONUNIT (as its number), as text. nil when
+	// there are none.
 	TIFFMetadata map[string]string
 
 	// Overviews is the number of reduced-resolution images stored after
@@ -230,6 +231,14 @@ const defaultCacheBytes = 64 << 20
 
 // Open opens the raster file at path, recognising TIFF, PNG and JPEG by
 // their first bytes.
+//
+// A TIFF is read lazily, block by block; its first image is the full
+// resolution one (OpenWith selects overviews). A PNG or JPEG is decoded
+// whole by image/png or image/jpeg: PNG gray, gray+alpha, RGB and RGBA keep
+// their bands and bit depth, palettes are expanded to RGB (RGBA with a tRNS
+// chunk), and gray of fewer than 8 bits is scaled to 0..255 as image/png
+// does; JPEG colour is converted to RGB as libjpeg converts it (see the
+// JPEG-in-TIFF notes in jpeg.go).
 func Open(path string) (Reader, error) {
 	return OpenWith(path, OpenOptions{})
 }

@@ -82,15 +82,18 @@ type WriteOptions struct {
 }
 
 // Create starts writing a raster at path. From info it uses Width, Height,
-// Bands and Type; NoDataText (or NoData when the text is empty); Geo and
-// GDALMetadata, written as they are; Photometric, ExtraSamples, Alpha and
-// ColorMap when they suit the bands, a suitable photometric interpretation
-// otherwise (YCbCr is written as RGB); and TileWidth, TileHeight and
-// RowsPerStrip as defaults for opt. Other fields are ignored: the output is
-// always pixel-interleaved and little-endian.
+// Bands and Type; NoDataText (or NoData when the text is empty); Geo,
+// GDALMetadata and TIFFMetadata, written as they are; Photometric,
+// ExtraSamples, Alpha and ColorMap when they suit the bands, a suitable
+// photometric interpretation otherwise (YCbCr is written as RGB); and
+// TileWidth, TileHeight and RowsPerStrip as defaults for opt. Other fields
+// are ignored: the output is always pixel-interleaved and little-endian.
 //
-// The output goes to a temporary file in path's directory until Close.
-// PNG and JPEG outputs are held in memory until Close.
+// The output goes to a temporary file in path's directory until Close. A
+// GeoTIFF writer holds in memory only the tiles (or strips) that are partly
+// written and a few complete ones queued for compression: writing a scene
+// in row order takes about one row of tiles. PNG and JPEG outputs are held
+// in memory whole until Close.
 func Create(path string, info Info, opt WriteOptions) (Writer, error) {
 	format := opt.Format
 	if format == "" {
