@@ -25,6 +25,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -418,20 +419,27 @@ func (c *Conv2D) forwardDirect(p *packedConv, dst *tensor.Tensor, dstC0 int, src
 	})
 }
 
-var scratchPool sync.Pool
+// scratchPools hold reusable scratch buffers by size class: pool i holds
+// buffers of capacity 2^i floats, so layers of different sizes do not
+// keep displacing each other's buffers.
+var scratchPools [48]sync.Pool
 
 // getScratch returns a reusable scratch slice of n floats (contents
 // undefined).
 func getScratch(n int) *[]float32 {
-	if p, ok := scratchPool.Get().(*[]float32); ok && cap(*p) >= n {
+	class := bits.Len(uint(max(n, 1) - 1))
+	if p, ok := scratchPools[class].Get().(*[]float32); ok {
 		*p = (*p)[:n]
 		return p
 	}
-	s := make([]float32, n)
+	s := make([]float32, n, 1<<class)
 	return &s
 }
 
-func putScratch(p *[]float32) { scratchPool.Put(p) }
+// putScratch returns a buffer from getScratch to its pool.
+func putScratch(p *[]float32) {
+	scratchPools[bits.Len(uint(cap(*p)-1))].Put(p)
+}
 
 // implicitConv is a convolution lowered onto gemm.MulIndirectBlock, with
 // no im2col matrix: output pixel (oy, ox) of output channel o is
