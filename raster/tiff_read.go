@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aerofill/aerofill/raster/internal/lzw"
 	"github.com/aerofill/aerofill/raster/internal/packbits"
@@ -62,6 +63,8 @@ type tiffReader struct {
 	fill        float64 // value of blocks absent from the file
 	bigBlock    int     // strips above this size are read partially
 	cache       *blockCache
+	curMu       sync.Mutex
+	cursors     []*stripCursor // streams of big strips, least recent first
 	closed      closedFlag
 }
 
@@ -527,6 +530,9 @@ func (r *tiffReader) Close() error {
 		return nil
 	}
 	r.cache.reset()
+	r.curMu.Lock()
+	r.cursors = nil
+	r.curMu.Unlock()
 	if r.closer != nil {
 		return r.closer.Close()
 	}
@@ -658,11 +664,12 @@ func inflate(src []byte, n int) ([]byte, error) {
 }
 
 // partialStrip decodes rows [ya, yb) of a strip too large to decode whole,
-// streaming past the rows before them.
+// streaming past the rows before them. A stream left where a read stopped
+// is kept (a few, least recently used out), so that reading such a strip
+// from top to bottom decodes it once, not once per read.
 func (r *tiffReader) partialStrip(idx, rows, ya, yb int) (*block, error) {
 	rb := r.rowBytes()
 	off, n := r.offsets[idx], r.counts[idx]
-	var src io.Reader
 	switch r.compression {
 	case CompressionNone:
 		if n < uint64(rows*rb) {
@@ -678,51 +685,91 @@ func (r *tiffReader) partialStrip(idx, rows, ya, yb int) (*block, error) {
 		}
 		r.postprocess(data)
 		return &block{data: data, row0: ya, rows: yb - ya, stride: rb}, nil
-	}
-	// The stream must produce yb rows; a header claiming more than the
-	// compressed bytes can hold is caught before anything is allocated.
-	if need := uint64(yb) * uint64(rb); need > 1<<20 && need/maxRatio(r.compression) > n {
-		return nil, r.f.formatErr("%s: %d bytes cannot decode to the %d its rows need", r.blockName(idx), n, need)
-	}
-	switch r.compression {
-	case CompressionDeflate, CompressionAdobeDeflate:
-		if !r.f.fits(off, n) {
-			return nil, r.f.formatErr("%s: %d bytes at offset %d pass the end of the %d-byte file", r.blockName(idx), n, off, r.f.size)
-		}
-		zr, err := zlib.NewReader(io.NewSectionReader(r.f.ra, int64(off), int64(n)))
-		if err != nil {
-			return nil, r.blockErr(idx, err)
-		}
-		src = zr
-	case CompressionLZW, CompressionPackBits:
-		buf, err := r.compressed(idx)
-		if err != nil {
-			return nil, err
-		}
-		if r.compression == CompressionLZW {
-			src = lzw.NewReader(buf)
-		} else {
-			// PackBits is rare in large strips: decode the prefix.
-			data, err := packbits.Decode(nil, buf, yb*rb)
-			if err != nil {
-				return nil, r.blockErr(idx, err)
-			}
-			src = bytes.NewReader(data)
-		}
-	default: // JPEG: image/jpeg decodes whole frames only
+	case CompressionJPEG: // image/jpeg decodes whole frames only
 		data, err := r.decode(idx, rows)
 		if err != nil {
 			return nil, err
 		}
 		return &block{data: data, rows: rows, stride: rb}, nil
 	}
-	if _, err := io.CopyN(io.Discard, src, int64(ya*rb)); err != nil {
+	// The stream must produce yb rows; a header claiming more than the
+	// compressed bytes can hold is caught before anything is allocated.
+	if need := uint64(yb) * uint64(rb); need > 1<<20 && need/maxRatio(r.compression) > n {
+		return nil, r.f.formatErr("%s: %d bytes cannot decode to the %d its rows need", r.blockName(idx), n, need)
+	}
+	cur, err := r.takeCursor(idx, ya)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.CopyN(io.Discard, cur.src, int64((ya-cur.row)*rb)); err != nil {
 		return nil, r.blockErr(idx, err)
 	}
 	data := make([]byte, (yb-ya)*rb)
-	if _, err := io.ReadFull(src, data); err != nil {
+	if _, err := io.ReadFull(cur.src, data); err != nil {
 		return nil, r.blockErr(idx, err)
 	}
+	cur.row = yb
+	r.putCursor(cur)
 	r.postprocess(data)
 	return &block{data: data, row0: ya, rows: yb - ya, stride: rb}, nil
+}
+
+// stripCursor is a decompressing stream positioned at row row of strip idx.
+type stripCursor struct {
+	idx, row int
+	src      io.Reader
+}
+
+const maxCursors = 4
+
+// takeCursor returns a stream of strip idx at or before row ya, taking it
+// from the kept ones or starting one at the top of the strip.
+func (r *tiffReader) takeCursor(idx, ya int) (*stripCursor, error) {
+	r.curMu.Lock()
+	for i, c := range r.cursors {
+		if c.idx == idx && c.row <= ya {
+			r.cursors = append(r.cursors[:i], r.cursors[i+1:]...)
+			r.curMu.Unlock()
+			return c, nil
+		}
+	}
+	r.curMu.Unlock()
+
+	off, n := r.offsets[idx], r.counts[idx]
+	if !r.f.fits(off, n) {
+		return nil, r.f.formatErr("%s: %d bytes at offset %d pass the end of the %d-byte file", r.blockName(idx), n, off, r.f.size)
+	}
+	c := &stripCursor{idx: idx}
+	switch r.compression {
+	case CompressionDeflate, CompressionAdobeDeflate:
+		zr, err := zlib.NewReader(io.NewSectionReader(r.f.ra, int64(off), int64(n)))
+		if err != nil {
+			return nil, r.blockErr(idx, err)
+		}
+		c.src = zr
+	case CompressionLZW, CompressionPackBits:
+		// These decoders work from memory: the compressed strip is read
+		// whole (it is in the file, so its size is real).
+		buf, err := r.compressed(idx)
+		if err != nil {
+			return nil, err
+		}
+		if r.compression == CompressionLZW {
+			c.src = lzw.NewReader(buf)
+		} else {
+			c.src = packbits.NewReader(buf)
+		}
+	}
+	return c, nil
+}
+
+// putCursor keeps c for a later read, dropping the oldest beyond
+// maxCursors.
+func (r *tiffReader) putCursor(c *stripCursor) {
+	r.curMu.Lock()
+	defer r.curMu.Unlock()
+	r.cursors = append(r.cursors, c)
+	if len(r.cursors) > maxCursors {
+		r.cursors = r.cursors[1:]
+	}
 }

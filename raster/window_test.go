@@ -140,7 +140,16 @@ func TestPartialStrips(t *testing.T) {
 			}
 			r.bigBlock = 1 // every strip is "big"
 			in := r.info
+			// Top to bottom (streams continue where the last read
+			// stopped), then bottom to top (each read starts over).
+			var ys []int
 			for y := 0; y < in.Height; y += 3 {
+				ys = append(ys, y)
+			}
+			for i := len(ys) - 1; i >= 0; i-- {
+				ys = append(ys, ys[i])
+			}
+			for _, y := range ys {
 				h := min(3, in.Height-y)
 				bands := makeBands[float32](in.Bands, in.Width*h)
 				if err := r.ReadWindow(0, y, in.Width, h, bands); err != nil {

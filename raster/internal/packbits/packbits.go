@@ -4,7 +4,10 @@
 // no-op.
 package packbits
 
-import "fmt"
+import (
+	"fmt"
+	"io"
+)
 
 // Decode expands src and returns exactly n bytes appended to dst[:0] (reused
 // when its capacity allows). Output beyond n is dropped, as libtiff does;
@@ -72,4 +75,59 @@ func Encode(dst, src []byte) []byte {
 		i = j
 	}
 	return dst
+}
+
+// Reader expands PackBits data held in memory as a stream.
+type Reader struct {
+	src []byte
+	pos int
+	run int  // bytes left in the current run
+	lit bool // the current run is literal (else a repeat of rep)
+	rep byte
+}
+
+// NewReader returns a Reader that expands src. Read returns io.EOF at the
+// end of src, and io.ErrUnexpectedEOF if a run is cut short.
+func NewReader(src []byte) *Reader { return &Reader{src: src} }
+
+func (r *Reader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if r.run == 0 {
+			if r.pos >= len(r.src) {
+				break
+			}
+			h := int(int8(r.src[r.pos]))
+			r.pos++
+			switch {
+			case h >= 0:
+				r.run, r.lit = h+1, true
+			case h != -128:
+				if r.pos >= len(r.src) {
+					return n, io.ErrUnexpectedEOF
+				}
+				r.run, r.lit, r.rep = 1-h, false, r.src[r.pos]
+				r.pos++
+			}
+			continue
+		}
+		k := min(r.run, len(p)-n)
+		if r.lit {
+			if r.pos+k > len(r.src) {
+				return n, io.ErrUnexpectedEOF
+			}
+			copy(p[n:n+k], r.src[r.pos:r.pos+k])
+			r.pos += k
+		} else {
+			for i := n; i < n+k; i++ {
+				p[i] = r.rep
+			}
+		}
+		r.run -= k
+		n += k
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }

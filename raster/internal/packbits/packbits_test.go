@@ -2,6 +2,7 @@ package packbits
 
 import (
 	"bytes"
+	"io"
 	"testing"
 )
 
@@ -81,4 +82,32 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReaderMatchesDecode streams through buffers of awkward sizes.
+func TestReaderMatchesDecode(t *testing.T) {
+	src := []byte("aaabcddddddddefgggghhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhij")
+	src = append(src, bytes.Repeat([]byte{1, 2, 3}, 100)...)
+	enc := append(Encode(nil, src), 0x80)
+	for _, size := range []int{1, 7, 33, 257} {
+		r := NewReader(enc)
+		var got []byte
+		buf := make([]byte, size)
+		for {
+			n, err := r.Read(buf)
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(got, src) {
+			t.Errorf("buffers of %d: got %d bytes, want %d", size, len(got), len(src))
+		}
+	}
+	if _, err := io.ReadAll(NewReader([]byte{5, 1, 2})); err != io.ErrUnexpectedEOF {
+		t.Errorf("cut literal: err = %v", err)
+	}
 }
