@@ -75,6 +75,11 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("len %d, want %d, err %v", len(out), n, err)
 		}
 		if err == nil {
+			// The stream reader must agree.
+			streamed, _ := io.ReadAll(io.LimitReader(NewReader(src), int64(n)))
+			if !bytes.Equal(streamed, out) {
+				t.Fatal("Reader and Decode differ")
+			}
 			// Whatever decodes must survive our own round trip.
 			back, err := Decode(nil, Encode(nil, out), n)
 			if err != nil || !bytes.Equal(back, out) {
