@@ -50,8 +50,17 @@ func MulIndirect(m, n, kc int, a, b []float32, off []int, c []float32, ldc int, 
 type indirectKernel struct {
 	name   string
 	nr     int
-	masked bool // handles partial tiles, loads included
-	run    func(m, kc int, a, b []float32, off []int, d *tileDesc)
+	masked bool                      // handles partial tiles, loads included
+	ids    [MaxIndirectRows]kernelID // assembly kernel for m = 1..4; 0: pure Go
+}
+
+// run computes an m-row tile and stores it through d.
+func (k *indirectKernel) run(m, kc int, a, b []float32, off []int, d *tileDesc) {
+	if id := k.ids[m-1]; id != 0 && kc > 0 {
+		runAsmIndirect(id, m, k.nr, k.masked, m, kc, a, b, off, d)
+		return
+	}
+	indirectTileGo(m, kc, a, b, off, d)
 }
 
 func mulIndirect(k *indirectKernel, m, n, kc int, a, b []float32, off []int, c []float32, ldc int, ep *Epilogue) {
@@ -67,10 +76,11 @@ func mulIndirect(k *indirectKernel, m, n, kc int, a, b []float32, off []int, c [
 			// The unmasked kernels would read past B's end: use Go.
 			indirectGo(m, kc, a, b[j:], off, &d)
 		case d.act == ActSigmoid:
-			var scratch [MaxIndirectRows * 64]float32
-			raw := tileDesc{c: scratch[:], ldc: k.nr, mr: m, nr: d.nr}
+			sp := getBuf(&tilePool, MaxIndirectRows*k.nr)
+			raw := tileDesc{c: *sp, ldc: k.nr, mr: m, nr: d.nr}
 			k.run(m, kc, a, b[j:], off, &raw)
-			storeGo(scratch[:], k.nr, &d)
+			storeGo(*sp, k.nr, &d)
+			tilePool.Put(sp)
 		default:
 			k.run(m, kc, a, b[j:], off, &d)
 		}
@@ -83,9 +93,7 @@ func indirectGo(m, kc int, a, b []float32, off []int, d *tileDesc) {
 	indirectTileGo(m, kc, a, b, off, d)
 }
 
-var goIndirect = &indirectKernel{name: "go-indirect", nr: 64, masked: true, run: func(m, kc int, a, b []float32, off []int, d *tileDesc) {
-	indirectGo(m, kc, a, b, off, d)
-}}
+var goIndirect = &indirectKernel{name: "go-indirect", nr: 64, masked: true}
 
 // IndirectB is the right operand of MulIndirectBlock: Rows blocks of a
 // matrix with N columns, read in place. Row p of block r is
@@ -153,11 +161,24 @@ func MulIndirectBlock(a *PackedA, k0 int, b *IndirectB, c []float32, ldc, cRowSt
 func mulIndirectBlock(a *PackedA, k0, kc int, b *IndirectB, c []float32, ldc, cRowStride int, ep *Epilogue) {
 	kern := a.kern
 	mr, nr := kern.mr, kern.nr
-	var scratch [16 * 96]float32
+	// A raw tile for the stores the kernels do not fuse, from the pool on
+	// first need.
+	var sp *[]float32
+	scratch := func() []float32 {
+		if sp == nil {
+			sp = getBuf(&tilePool, mr*nr)
+		}
+		return *sp
+	}
+	defer func() {
+		if sp != nil {
+			tilePool.Put(sp)
+		}
+	}()
 	for ir := 0; ir < a.m; ir += mr {
 		ap := a.panel(k0, ir)
 		d := tileDesc{ldc: ldc, mr: min(mr, a.m-ir), load: ep.Accumulate, act: ep.Act}
-		ind := kern.indFor(d.mr)
+		ind, rows := kern.indFor(d.mr)
 		if ep.Bias != nil {
 			d.bias = ep.Bias[ir:]
 		}
@@ -171,18 +192,19 @@ func mulIndirectBlock(a *PackedA, k0, kc int, b *IndirectB, c []float32, ldc, cR
 				}
 				switch {
 				case kc == 0:
-					clear(scratch[:mr*nr])
-					storeGo(scratch[:], nr, &d)
-				case kern.ind == nil || (d.nr < nr && !kern.masked):
+					raw := scratch()
+					clear(raw)
+					storeGo(raw, nr, &d)
+				case kern.ind == 0 || (d.nr < nr && !kern.masked):
 					// No indirect assembly, or a partial tile that an
 					// unmasked kernel would read past: use Go.
 					indirectTileGo(mr, kc, ap, row[jr:], b.Off, &d)
 				case d.act == ActSigmoid:
-					raw := tileDesc{c: scratch[:], ldc: nr, mr: d.mr, nr: d.nr}
-					ind(kc, ap, row[jr:], b.Off, &raw)
-					storeGo(scratch[:], nr, &d)
+					raw := scratch()
+					kern.runInd(ind, rows, kc, ap, row[jr:], b.Off, &tileDesc{c: raw, ldc: nr, mr: d.mr, nr: d.nr})
+					storeGo(raw, nr, &d)
 				default:
-					ind(kc, ap, row[jr:], b.Off, &d)
+					kern.runInd(ind, rows, kc, ap, row[jr:], b.Off, &d)
 				}
 			}
 		}

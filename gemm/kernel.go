@@ -2,6 +2,12 @@ package gemm
 
 import "math"
 
+// A kernelID names an assembly micro-kernel (kernel_amd64.go); 0 means
+// the pure-Go one. Kernels are called through a switch on it rather than
+// through function values, so that escape analysis sees the assembly's
+// //go:noescape and tile descriptors stay on the stack.
+type kernelID int
+
 // A microKernel computes one MR×NR tile of C from a packed A panel (kc×MR,
 // element (p, i) at a[p*MR+i]) and a packed B panel (kc×NR, element (p, j)
 // at b[p*NR+j]) and stores it through a tileDesc.
@@ -10,16 +16,14 @@ type microKernel struct {
 	family string // instruction set: kernels of one family run on the same machines
 	mr, nr int
 	kc     int  // depth of a K block: the B panel kc×NR should sit in L1
-	masked bool // run stores partial tiles (nr < NR) itself
-	// run computes the product and stores it as d says. It is given only
-	// tiles with d.act != ActSigmoid and, unless masked, d.nr == NR.
-	run func(kc int, a, b []float32, d *tileDesc)
-	// ind, if not nil, is run's indirect twin: row p of the B panel is
-	// b[off[p]:off[p]+NR] (only d.nr columns for masked kernels).
-	ind func(kc int, a, b []float32, off []int, d *tileDesc)
+	masked bool // stores partial tiles (nr < NR) itself
+	asm    kernelID
+	// ind is the indirect twin, reading row p of B at b[off[p]:] (only
+	// d.nr columns if masked); 0 means none in assembly (indirectTileGo).
+	ind kernelID
 	// indRem are variants of ind for a last panel with fewer valid rows:
 	// they read the same MR-strided panel but compute only rows rows
-	// (ascending; d.mr must not exceed rows).
+	// (ascending).
 	indRem []remainderKernel
 }
 
@@ -27,18 +31,38 @@ type microKernel struct {
 // a panel.
 type remainderKernel struct {
 	rows int
-	ind  func(kc int, a, b []float32, off []int, d *tileDesc)
+	id   kernelID
+}
+
+// run computes a tile and stores it as d says. It is given only tiles
+// with d.act != ActSigmoid and, unless masked, d.nr == NR.
+func (k *microKernel) run(kc int, a, b []float32, d *tileDesc) {
+	if k.asm == 0 {
+		kernelGo(kc, a, b, d)
+		return
+	}
+	runAsm(k.asm, k.mr, k.nr, k.masked, kc, a, b, d)
+}
+
+// runInd runs indirect kernel id (from ind or indRem), computing rows
+// rows; id 0 is the pure-Go kernel.
+func (k *microKernel) runInd(id kernelID, rows, kc int, a, b []float32, off []int, d *tileDesc) {
+	if id == 0 {
+		indirectTileGo(k.mr, kc, a, b, off, d)
+		return
+	}
+	runAsmIndirect(id, k.mr, k.nr, k.masked, rows, kc, a, b, off, d)
 }
 
 // indFor returns the indirect kernel that computes the fewest rows for a
-// tile of mr valid rows.
-func (k *microKernel) indFor(mr int) func(kc int, a, b []float32, off []int, d *tileDesc) {
+// tile of mr valid rows, and how many it computes.
+func (k *microKernel) indFor(mr int) (kernelID, int) {
 	for _, r := range k.indRem {
 		if mr <= r.rows {
-			return r.ind
+			return r.id, r.rows
 		}
 	}
-	return k.ind
+	return k.ind, k.mr
 }
 
 // tileDesc says where a tile goes and what happens on the way (see
@@ -148,10 +172,7 @@ const (
 	goNR = 16
 )
 
-var goKernel = &microKernel{
-	name: "go4x16", family: "go", mr: goMR, nr: goNR, kc: 256, masked: true,
-	run: kernelGo, ind: kernelGoIndirect,
-}
+var goKernel = &microKernel{name: "go4x16", family: "go", mr: goMR, nr: goNR, kc: 256, masked: true}
 
 // kernelGo is the pure-Go micro-kernel: acc = Σ_p a[p*4+i]·b[p*16+j],
 // then storeGo.
@@ -170,12 +191,6 @@ func kernelGo(kc int, a, b []float32, d *tileDesc) {
 		}
 	}
 	storeGo(acc[:], goNR, d)
-}
-
-// kernelGoIndirect is kernelGo reading row p of B at b[off[p]:], for d.nr
-// columns.
-func kernelGoIndirect(kc int, a, b []float32, off []int, d *tileDesc) {
-	indirectTileGo(goMR, kc, a, b, off, d)
 }
 
 // indirectTileGo computes an mr-row tile (A panel element (p, i) at

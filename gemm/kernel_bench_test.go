@@ -52,7 +52,7 @@ func BenchmarkKernel(b *testing.B) {
 func BenchmarkKernelIndirect(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, kern := range kernels {
-		if kern.ind == nil {
+		if kern.asm != 0 && kern.ind == 0 {
 			continue
 		}
 		kc := 252 // 28 channels × 9 taps
@@ -73,7 +73,7 @@ func BenchmarkKernelIndirect(b *testing.B) {
 			for b.Loop() {
 				best = bestSeconds(20, func() {
 					for range calls {
-						kern.ind(kc, a, data, off, &d)
+						kern.runInd(kern.ind, kern.mr, kc, a, data, off, &d)
 					}
 				})
 			}

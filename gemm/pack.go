@@ -41,14 +41,15 @@ func PackABlocks(m, k, kc int, a []float32, lda int, n int) *PackedA {
 }
 
 // indirectKernelFor picks, among the micro-kernels of the active
-// instruction set that have an indirect twin, the one that computes the
+// instruction set that have an indirect twin (in assembly, or Go for
+// the Go kernel), the one that computes the
 // fewest padded values on an m×n product, tiles being MR×NR (the first
 // listed on ties).
 func indirectKernelFor(m, n int) *microKernel {
 	var best *microKernel
 	bestWork := 0
 	for _, k := range kernels {
-		if k.family != activeKernel.family || k.ind == nil {
+		if k.family != activeKernel.family || (k.asm != 0 && k.ind == 0) {
 			continue
 		}
 		work := (m + k.mr - 1) / k.mr * k.mr * ((max(n, 1) + k.nr - 1) / k.nr * k.nr)

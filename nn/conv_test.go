@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/aerofill/aerofill/tensor"
@@ -275,6 +276,45 @@ func TestForwardConcurrent(t *testing.T) {
 					t.Fatalf("worker %d, layer %d: element %d = %v, sequential run gives %v", w, i, j, v, want[i].Data[j])
 				}
 			}
+		}
+	}
+}
+
+// TestForwardAllocations checks that, once warm, Forward allocates only
+// small bookkeeping (offset tables, task state) — no activation-sized
+// buffers: scratch comes from pools.
+func TestForwardAllocations(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	c := newConv(r, convShape{1, 32, 48, 64, 64, 3, 3, 1, 1, 1, PadReflect, true})
+	ct := newConvT(r, convTShape{1, 32, 16, 32, 32, 3, 2, 1, 1, true})
+	small := newConv(r, convShape{1, 16, 3, 64, 64, 7, 7, 1, 3, 1, PadReflect, true})
+	src, srcT := randTensor(r, 1, 32, 64, 64), randTensor(r, 1, 32, 32, 32)
+	dst, dstT, dstS := tensor.New(1, 48, 64, 64), tensor.New(1, 16, 64, 64), tensor.New(1, 3, 64, 64)
+	for _, tc := range []struct {
+		name string
+		run  func()
+		out  *tensor.Tensor
+	}{
+		{"Conv2D", func() { c.Forward(dst, 0, src, 0, Epilogue{Act: ActReLU}) }, dst},
+		{"ConvTranspose2D", func() { ct.Forward(dstT, 0, srcT, 0, Epilogue{Act: ActReLU}) }, dstT},
+		{"Conv2D direct", func() { small.Forward(dstS, 0, src, 0, Epilogue{Act: ActSigmoid}) }, dstS},
+	} {
+		tc.run()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const runs = 20
+		for range runs {
+			tc.run()
+		}
+		runtime.ReadMemStats(&after)
+		perCall := (after.TotalAlloc - before.TotalAlloc) / runs
+		// Offset tables and task state take a few KB; a GC may empty the
+		// pools once in a while, so the bound is on the average.
+		const limit = 16 << 10
+		if perCall > limit {
+			t.Errorf("%s: %d bytes allocated per call, want ≤ %d (output is %d bytes)", tc.name, perCall, limit, 4*len(tc.out.Data))
+		} else {
+			t.Logf("%s: %d bytes per call", tc.name, perCall)
 		}
 	}
 }
