@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/aerofill/aerofill/gemm"
 	"github.com/aerofill/aerofill/tensor"
@@ -84,12 +85,17 @@ func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *t
 		c.backwardDataTransposed(dSrc, ddst, &g)
 	}
 	band := max(1, min(ho, patchBudget/max(1, ck*wo)))
-	cols := make([]float32, ck*band*wo)
+	colsBuf := getBackwardScratch(ck * band * wo)
+	defer putBackwardScratch(colsBuf)
+	cols := *colsBuf
 	// dWᵀ = cols · ddstᵀ: the long patch matrix is the GEMM's A, packed
 	// row by row, and only the short ddst is read transposed.
 	var dWT []float32
 	if dW != nil {
-		dWT = make([]float32, ck*c.OutC)
+		buf := getBackwardScratch(ck * c.OutC)
+		defer putBackwardScratch(buf)
+		dWT = *buf
+		clear(dWT)
 	}
 	for n := 0; n < src.N; n++ {
 		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
@@ -133,8 +139,11 @@ func (c *Conv2D) backwardDataTransposed(dSrc, ddst *tensor.Tensor, g *patchGeom)
 		ct.Forward(dSrc, 0, ddst, 0, Epilogue{Accumulate: true})
 		return
 	}
-	padded := tensor.New(ddst.N, c.InC, hp, wp)
-	ct.Forward(padded, 0, ddst, 0, Epilogue{})
+	buf := getBackwardScratch(ddst.N * c.InC * hp * wp)
+	defer putBackwardScratch(buf)
+	padded := tensor.FromData(ddst.N, c.InC, hp, wp, *buf)
+	clear(padded.Data)
+	ct.Forward(padded, 0, ddst, 0, Epilogue{Accumulate: true})
 	h, w := dSrc.H, dSrc.W
 	mode := c.Padding
 	parallelChannels(dSrc.N*c.InC, func(i int) {
@@ -202,7 +211,9 @@ func (c *ConvTranspose2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src
 		return
 	}
 	band := max(1, min(src.H, patchBudget/max(1, ck*src.W)))
-	cols := make([]float32, ck*band*src.W)
+	colsBuf := getBackwardScratch(ck * band * src.W)
+	defer putBackwardScratch(colsBuf)
+	cols := *colsBuf
 	for n := 0; n < src.N; n++ {
 		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
 		for y0 := 0; y0 < src.H; y0 += band {
@@ -397,6 +408,23 @@ func (g *patchGeom) fold(dx, m []float32, y0, rows int) {
 		}
 	})
 }
+
+// backwardPool recycles the backward passes' large scratch buffers (patch
+// matrices, padded gradients) from one call to the next.
+var backwardPool sync.Pool
+
+// getBackwardScratch returns a scratch slice of n floats (contents
+// undefined).
+func getBackwardScratch(n int) *[]float32 {
+	if p, ok := backwardPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putBackwardScratch(p *[]float32) { backwardPool.Put(p) }
 
 // parallelChannels calls fn(0), …, fn(n−1), spread over up to GOMAXPROCS
 // goroutines in contiguous runs. The calls must be independent.

@@ -117,9 +117,9 @@ func (f *FourierUnit) ForwardTrain(dst, x *tensor.Tensor, s *FourierState) {
 		panic(fmt.Sprintf("nn: FourierUnit.ForwardTrain: x %v, dst %v, conv %d→%d", x, dst, f.Conv.InC, f.Conv.OutC))
 	}
 	b := x.W/2 + 1
-	s.spec = Reuse(s.spec, x.N, 2*x.C, x.H, b)
-	s.pre = Reuse(s.pre, x.N, 2*x.C, x.H, b)
-	s.r = Reuse(s.r, x.N, 2*x.C, x.H, b)
+	s.spec = ensureShape(s.spec, x.N, 2*x.C, x.H, b)
+	s.pre = ensureShape(s.pre, x.N, 2*x.C, x.H, b)
+	s.r = ensureShape(s.r, x.N, 2*x.C, x.H, b)
 	RFFT2(s.spec, x)
 	f.Conv.Forward(s.pre, 0, s.spec, 0, Epilogue{})
 	f.BN.ForwardTrain(s.r, s.pre, &s.Stats)
@@ -145,10 +145,10 @@ func (f *FourierUnit) Backward(dx *tensor.Tensor, dConv, dGamma, dBeta []float32
 	}
 }
 
-// Reuse returns t if it has shape (n, c, h, w), else a new zeroed tensor of
-// that shape (reusing t's storage when it is large enough). The contents
-// of a reused tensor are left as they were.
-func Reuse(t *tensor.Tensor, n, c, h, w int) *tensor.Tensor {
+// ensureShape returns t if it has shape (n, c, h, w), else a tensor of that
+// shape on t's storage when it is large enough, else a new zeroed tensor.
+// The contents of a reused tensor are left as they were.
+func ensureShape(t *tensor.Tensor, n, c, h, w int) *tensor.Tensor {
 	size := n * c * h * w
 	if t != nil && t.N == n && t.C == c && t.H == h && t.W == w {
 		return t
