@@ -113,7 +113,6 @@ type columnScanner struct {
 	w, h int
 	md   float64
 	lim  int // floor(md): the longest vertical reach
-	row  int // the row the cached answers are for
 
 	// up[x]: nearest known row ≤ row within md, or -1; upTo[x]: the row
 	// up[x] was last brought up to date for.

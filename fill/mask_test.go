@@ -100,14 +100,3 @@ func clipMask(m []uint8, w, h, margin int) []uint8 {
 	}
 	return m
 }
-
-// coverage returns the fraction of hole pixels.
-func coverage(m []uint8) float64 {
-	n := 0
-	for _, v := range m {
-		if v != 0 {
-			n++
-		}
-	}
-	return float64(n) / float64(len(m))
-}
