@@ -53,6 +53,7 @@ type SceneStats struct {
 	Type                 raster.SampleType
 	Mask                 MaskSource // the source actually used
 	Filled               int64      // pixels filled
+	Unfilled             int64      // damaged pixels the method left as they were (IDW beyond its search distance)
 	Tiles, Computed      int        // tiles in the grid, tiles that had damage
 	Duration             time.Duration
 }
@@ -67,6 +68,7 @@ type bandPlan struct {
 	extras        []int // further non-alpha bands, filled by fillGuided
 	alpha         int   // alpha band index or -1
 	lo, hi        []float64
+	opaque        float32 // the alpha of a filled pixel
 	maskThreshold float32 // a mask raster's value from which a pixel is damaged
 }
 
@@ -138,11 +140,11 @@ func RestoreScene(ctx context.Context, inPath, outPath string, opt SceneOptions)
 		return st, err
 	}
 	s := &sceneRun{opt: opt, in: in, maskIn: maskIn, info: info, plan: plan, mask: st.Mask, tile: tile, overlap: overlap,
-		out: out, filledOut: filledOut}
+		out: out, filledOut: filledOut, sentinel: leavesHoles(opt.Method)}
 	if err := s.run(ctx, &st); err != nil {
 		return abort(fmt.Errorf("%s: %w", inPath, err))
 	}
-	if st.Filled == 0 {
+	if st.Filled == 0 && st.Unfilled == 0 {
 		abort(nil)
 		st.Duration = time.Since(start)
 		return st, ErrNoDamage
@@ -267,6 +269,14 @@ func usableNoData(info Info) bool {
 func (p *bandPlan) scale(in, maskIn raster.Reader, info Info, src MaskSource) error {
 	n := len(p.color)
 	p.lo, p.hi = make([]float64, n), make([]float64, n)
+	// Opaque is the type's largest value for integers; floating-point
+	// alpha has no such value, so it is the largest alpha seen below
+	// (1 if none), not +Inf.
+	_, top := info.Type.Range()
+	p.opaque = float32(top)
+	if info.Type.IsFloat() {
+		p.opaque = 0
+	}
 	if info.Type == raster.Uint8 {
 		for i := range p.hi {
 			p.hi[i] = 255
@@ -301,6 +311,13 @@ func (p *bandPlan) scale(in, maskIn raster.Reader, info Info, src MaskSource) er
 				maskBand = maskBands[0]
 			}
 			p.holes(hole, bands, info, src, maskBand)
+			if p.alpha >= 0 && info.Type.IsFloat() {
+				for _, v := range bands[p.alpha] {
+					if v > p.opaque && !math.IsInf(float64(v), 1) {
+						p.opaque = v
+					}
+				}
+			}
 			for i, b := range p.color {
 				for j, v := range bands[b] {
 					if hole[j] == 0 && !math.IsNaN(float64(v)) {
@@ -309,6 +326,9 @@ func (p *bandPlan) scale(in, maskIn raster.Reader, info Info, src MaskSource) er
 				}
 			}
 		}
+	}
+	if p.opaque == 0 {
+		p.opaque = 1
 	}
 	for i, s := range samples {
 		if len(s) == 0 {
@@ -388,6 +408,7 @@ type sceneRun struct {
 	tile, overlap int
 	out           raster.Writer
 	filledOut     raster.Writer
+	sentinel      bool // holes go in as unfilledSentinel (leavesHoles)
 }
 
 // outBands lists the bands that are blended: colour then extras.
@@ -480,10 +501,13 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 				for y := r.Min.Y; y < r.Max.Y; y++ {
 					wy := blendWeight(y0+y, y0+r.Min.Y, y0+r.Max.Y, H, s.overlap)
 					for x := r.Min.X; x < r.Max.X; x++ {
+						j := (y-r.Min.Y)*r.Dx() + (x - r.Min.X)
+						if math.IsNaN(float64(results[next][0][j])) {
+							continue // this tile left the pixel unfilled
+						}
 						wgt := wy * blendWeight(x, r.Min.X, r.Max.X, W, s.overlap)
 						k := y*W + x
 						weight[k] += wgt
-						j := (y-r.Min.Y)*r.Dx() + (x - r.Min.X)
 						for c := range ob {
 							sum[c][k] += wgt * results[next][c][j]
 						}
@@ -508,7 +532,11 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 		filled := filledRow[0][:n]
 		clear(filled)
 		for i := 0; i < n; i++ {
-			if hole[i] == 0 || weight[i] == 0 {
+			if hole[i] == 0 {
+				continue
+			}
+			if weight[i] == 0 { // no tile filled it: it stays as it was
+				st.Unfilled++
 				continue
 			}
 			inv := 1 / weight[i]
@@ -516,8 +544,7 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 				outRows[b][i] = sum[c][i] * inv
 			}
 			if s.plan.alpha >= 0 {
-				_, hi := s.info.Type.Range()
-				outRows[s.plan.alpha][i] = float32(hi)
+				outRows[s.plan.alpha][i] = s.plan.opaque
 			}
 			filled[i] = 255
 			st.Filled++
@@ -552,8 +579,27 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 	return nil
 }
 
+// unfilledSentinel is what a classical filler's holes hold on the way in:
+// fillers interpolate known values, all in [0, 1], so a pixel that still
+// holds it on the way out was not filled. Models see zeros (LaMa and the
+// fillers that pre-fill for it were trained on zeroed holes).
+const unfilledSentinel = -1
+
+// leavesHoles reports whether m is a classical filler, possibly under
+// TTA: the methods that may leave a hole pixel unfilled.
+func leavesHoles(m Method) bool {
+	switch m := m.(type) {
+	case Filler:
+		return true
+	case TTA:
+		return leavesHoles(m.M)
+	}
+	return false
+}
+
 // restoreTile runs the method on tile r of the row window (width W) and
-// returns the tile's values, in band units, for each of outBands().
+// returns the tile's values, in band units, for each of outBands(); the
+// first band holds NaN at the holes the method left unfilled.
 func (s *sceneRun) restoreTile(win [][]float32, hole []uint8, W int, r image.Rectangle) ([][]float32, error) {
 	tw, th := r.Dx(), r.Dy()
 	x := tensor.New(1, 3, th, tw)
@@ -566,6 +612,11 @@ func (s *sceneRun) restoreTile(win [][]float32, hole []uint8, W int, r image.Rec
 			if hole[i] != 0 {
 				m.Data[j] = 1
 				holes[j] = 1
+				if s.sentinel {
+					for c := 0; c < 3; c++ {
+						x.Plane(0, c)[j] = unfilledSentinel
+					}
+				}
 				continue
 			}
 			for c := 0; c < 3; c++ {
@@ -578,6 +629,11 @@ func (s *sceneRun) restoreTile(win [][]float32, hole []uint8, W int, r image.Rec
 	y, err := s.opt.Method.Restore(x, m)
 	if err != nil {
 		return nil, err
+	}
+	// A classical filler's hole pixel that still holds the sentinel was
+	// left unfilled (IDW leaves pixels beyond its search distance).
+	unfilled := func(j int) bool {
+		return s.sentinel && holes[j] != 0 && y.Plane(0, 0)[j] < 0
 	}
 	ob := s.outBands()
 	res := make([][]float32, len(ob))
@@ -608,6 +664,11 @@ func (s *sceneRun) restoreTile(win [][]float32, hole []uint8, W int, r image.Rec
 			return nil, err
 		}
 		res[nc+e] = band
+	}
+	for j := range holes {
+		if unfilled(j) {
+			res[0][j] = float32(math.NaN())
+		}
 	}
 	return res, nil
 }

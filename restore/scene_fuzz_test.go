@@ -107,6 +107,13 @@ func FuzzRestoreScene(f *testing.F) {
 		if st.Filled != int64(countHoles(holes)) {
 			t.Fatalf("filled %d, %s marks %d", st.Filled, st.Mask, countHoles(holes))
 		}
-		checkRestored(t, in, out, holes)
+		oi, res := checkRestored(t, in, out, holes)
+		if oi.Alpha >= 0 { // filled pixels are opaque: a finite, positive alpha
+			for i, h := range holes {
+				if a := float64(res[oi.Alpha][i]); h != 0 && (a <= 0 || math.IsInf(a, 0) || math.IsNaN(a)) {
+					t.Fatalf("filled pixel %d has alpha %v", i, a)
+				}
+			}
+		}
 	})
 }

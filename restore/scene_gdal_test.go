@@ -113,8 +113,8 @@ func TestSceneGDALRoundTrip(t *testing.T) {
 			}
 			compareGDALInfo(t, before, gdalJSON(t, out))
 			holes := expectedHoles(t, in, maskPath, st.Mask)
-			if n := countHoles(holes); st.Filled != int64(n) || n < 100 {
-				t.Errorf("filled %d pixels, want %d", st.Filled, n)
+			if n := countHoles(holes); st.Filled+st.Unfilled != int64(n) || n < 100 {
+				t.Errorf("filled %d and left %d pixels, want %d in all", st.Filled, st.Unfilled, n)
 			}
 			checkRestored(t, in, out, holes)
 			os.Remove(out)

@@ -259,3 +259,66 @@ func TestSceneFailureLeavesNothing(t *testing.T) {
 		assertNoFiles(t, dir)
 	})
 }
+
+// TestSceneUnfilledStayDamaged restores scenes with a nodata or
+// transparent collar, parts of which lie beyond IDW's reach (100 px): the pixels
+// IDW leaves must stay exactly as they were (nodata, transparent; not the
+// black or, for 16-bit data, the dark grey that scaling a zero makes),
+// be counted as unfilled, and be left out of the sidecar.
+func TestSceneUnfilledStayDamaged(t *testing.T) {
+	dir := t.TempDir()
+	rgb := scenePath("RGB.byte.tif")
+	needFile(t, rgb)
+	// RGB.byte as 16-bit, ×100, keeping nodata 0.
+	info, b := readAll(t, rgb)
+	for k := range b {
+		for i := range b[k] {
+			b[k][i] *= 100
+		}
+	}
+	info.Type, info.Compression = raster.Uint16, 0
+	rgb16 := filepath.Join(dir, "rgb16.tif")
+	writeRaster(t, rgb16, info, b)
+	for _, in := range []string{rgb, rgb16, scenePath("pix4d_alpha_nodata.tif")} {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			needFile(t, in)
+			out, filled := filepath.Join(dir, "out.tif"), filepath.Join(dir, "out.filled.tif")
+			st, err := RestoreScene(context.Background(), in, out, SceneOptions{Method: Filler{fill.IDW{}}, FilledPath: filled})
+			if err != nil {
+				t.Fatal(err)
+			}
+			holes := expectedHoles(t, in, "", st.Mask)
+			// pix4d's transparent border is narrow enough for IDW to
+			// reach all of it; RGB.byte's nodata collar is not.
+			wantUnfilled := st.Mask == MaskNoData
+			if n := int64(countHoles(holes)); st.Filled+st.Unfilled != n || (st.Unfilled > 0) != wantUnfilled || st.Filled == 0 {
+				t.Fatalf("filled %d, unfilled %d, damaged %d (want unfilled: %v)", st.Filled, st.Unfilled, n, wantUnfilled)
+			}
+			oi, res := checkRestored(t, in, out, holes)
+			_, src := readAll(t, in)
+			_, side := readAll(t, filled)
+			var marked int64
+			for i, h := range holes {
+				if h == 0 {
+					continue
+				}
+				if side[0][i] != 0 {
+					marked++
+					if oi.Alpha >= 0 && res[oi.Alpha][i] != 255 {
+						t.Fatalf("filled pixel %d has alpha %v", i, res[oi.Alpha][i])
+					}
+					continue
+				}
+				for k := range res {
+					if res[k][i] != src[k][i] {
+						t.Fatalf("unfilled pixel (%d,%d) band %d: %v → %v; want it left as it was", i%oi.Width, i/oi.Width, k, src[k][i], res[k][i])
+					}
+				}
+			}
+			if marked != st.Filled {
+				t.Errorf("sidecar marks %d pixels, %d filled", marked, st.Filled)
+			}
+			t.Logf("%s: %d filled, %d beyond IDW's reach left as they were", st.Mask, st.Filled, st.Unfilled)
+		})
+	}
+}

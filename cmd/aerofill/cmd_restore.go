@@ -168,7 +168,11 @@ func cmdRestore(args []string, stdout io.Writer) error {
 			restored++
 			pixels += st.Filled
 			if !quiet {
-				fmt.Fprintf(stdout, "%s → %s: %d pixels filled (mask: %s) by %s in %.2fs\n", j.in, j.out, st.Filled, st.Mask, method.Name(), st.Duration.Seconds())
+				left := ""
+				if st.Unfilled > 0 {
+					left = fmt.Sprintf(", %d left as they were (beyond the filler's reach)", st.Unfilled)
+				}
+				fmt.Fprintf(stdout, "%s → %s: %d pixels filled%s (mask: %s) by %s in %.2fs\n", j.in, j.out, st.Filled, left, st.Mask, method.Name(), st.Duration.Seconds())
 			}
 		}
 		if quiet {
