@@ -121,8 +121,8 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	start := time.Now()
 	res, err := train.Run(ctx, opt)
 	p.finish()
-	if errors.Is(err, train.ErrInterrupted) {
-		return fmt.Errorf("%v (continue with: aerofill train --resume %s)", err, opt.Out)
+	if errors.Is(err, train.ErrInterrupted) && res != nil {
+		return fmt.Errorf("interrupted at step %d; checkpoint %s (continue with: aerofill train --resume %s)", res.Step, res.Checkpoint, opt.Out)
 	}
 	if err != nil {
 		return err
