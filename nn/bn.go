@@ -140,12 +140,13 @@ func (b *BatchNorm) keeper() func(y float32) uint32 {
 	return positive
 }
 
-// positive returns all ones if y > 0 and 0 otherwise (for −0 and NaN too):
-// with x the bits of y as an int32, y > 0 exactly when x > 0, and then
-// −x and ^x are both negative.
+// positive returns all ones if y > 0 and 0 otherwise (for ±0, negative
+// numbers and NaN): y > 0 exactly when its bits x satisfy
+// 1 ≤ x ≤ 0x7F800000 (+Inf), i.e. when x−1, wrapped to 32 bits, is below
+// 0x7F800000, which the sign of a 64-bit difference tells.
 func positive(y float32) uint32 {
-	x := int32(math.Float32bits(y))
-	return uint32((-x & ^x) >> 31)
+	d := int64(math.Float32bits(y) - 1)
+	return uint32((d - 0x7F800000) >> 63)
 }
 
 // sum32 returns Σ x, summed in float64.

@@ -190,3 +190,19 @@ func noiseSliceOf(s []float64) []float32 {
 	}
 	return d
 }
+
+func TestPositiveMask(t *testing.T) {
+	for _, tc := range []struct {
+		v    float32
+		keep bool
+	}{
+		{1, true}, {math.SmallestNonzeroFloat32, true}, {float32(math.Inf(1)), true},
+		{0, false}, {float32(math.Copysign(0, -1)), false}, {-1, false}, {float32(math.Inf(-1)), false},
+		{float32(math.NaN()), false}, {-float32(math.NaN()), false},
+	} {
+		got := positive(tc.v) == ^uint32(0)
+		if got != tc.keep || (!got && positive(tc.v) != 0) {
+			t.Errorf("positive(%v) = %#x, want keep=%v (as %v > 0)", tc.v, positive(tc.v), tc.keep, tc.v)
+		}
+	}
+}
