@@ -1,8 +1,9 @@
-// Package restore is aerofill's restoration pipeline: it turns decoded
-// images and masks into model inputs, runs a method (a LaMa generator or a
-// classical filler) and composites the result. It knows nothing of file
-// formats beyond image.Image (see raster) and nothing of layer arithmetic
-// (see lama, fill).
+// Package restore is aerofill's restoration pipeline: it turns images and
+// masks into model inputs, runs a method (a LaMa generator or a classical
+// filler, optionally with test-time augmentation), composites the result,
+// and restores whole scenes tile by tile through package raster. It does
+// not decode formats itself (raster does) and knows nothing of layer
+// arithmetic (lama, fill).
 package restore
 
 import (

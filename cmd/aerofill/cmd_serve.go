@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -71,7 +70,6 @@ func cmdServe(args []string, stdout io.Writer) error {
 type service struct {
 	infos   []serve.ModelInfo
 	methods map[string]restore.Method
-	mu      sync.Mutex
 }
 
 func newService(extra []string) (*service, error) {
