@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aerofill/aerofill/internal/shared"
-	"github.com/aerofill/aerofill/serve/internal/tiff"
+	"github.com/aerofill/aerofill/raster"
 )
 
 // chromiumPath returns Debian's chromium, or skips the test.
@@ -429,14 +429,12 @@ func TestBrowserOpensGeoTIFF(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, h := size[0], size[1]
-	data, err := os.ReadFile(path)
+	r, err := raster.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := tiff.DecodeConfig(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer r.Close()
+	cfg := r.Info()
 	if w != cfg.Width || h != cfg.Height || !strings.Contains(info, "GeoTIFF") {
 		t.Errorf("page shows %d×%d %q, want %d×%d and GeoTIFF", w, h, info, cfg.Width, cfg.Height)
 	}

@@ -302,7 +302,7 @@ func (s *Server) parseJob(up *upload) (Job, string, error) {
 		}
 		job.Mask = mask
 	}
-	img, err := decodeRGB("image", up.image, h, s.cfg.MaxPixels)
+	img, err := decodeRGB("image", up.image, h)
 	if err != nil {
 		return job, "", err
 	}
@@ -405,7 +405,7 @@ func (s *Server) handleDecode(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	img, err := decodeRGB("image", up.image, h, s.cfg.MaxPixels)
+	img, err := decodeRGB("image", up.image, h)
 	if err != nil {
 		writeErr(w, err)
 		return
