@@ -7,6 +7,7 @@ package lama
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,27 +137,13 @@ func (w *Weights) get(name string, want ...int) (*Param, error) {
 	if !ok {
 		return nil, fmt.Errorf("missing tensor %s", name)
 	}
-	if want != nil && !sameShape(p.Shape, want) {
+	if want != nil && !slices.Equal(p.Shape, want) {
 		return nil, fmt.Errorf("tensor %s has shape %v, want %v", name, p.Shape, want)
 	}
 	if n := product(p.Shape); n != len(p.Data) {
 		return nil, fmt.Errorf("tensor %s: shape %v holds %d values, not %d", name, p.Shape, n, len(p.Data))
 	}
 	return p, nil
-}
-
-func (w *Weights) has(name string) bool { _, ok := w.Params[name]; return ok }
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func product(s []int) int {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aerofill/aerofill/lama"
@@ -58,7 +59,7 @@ func NewModel(w *lama.Weights) (*Model, error) {
 		if !ok {
 			return nil, fmt.Errorf("train: weights for %v: missing tensor %s", cfg, s.Name)
 		}
-		if !sameShape(p.Shape, s.Shape) || len(p.Data) != product(s.Shape) {
+		if !slices.Equal(p.Shape, s.Shape) || len(p.Data) != product(s.Shape) {
 			return nil, fmt.Errorf("train: weights for %v: tensor %s has shape %v (%d values), want %v",
 				cfg, s.Name, p.Shape, len(p.Data), s.Shape)
 		}
@@ -614,18 +615,6 @@ func (a *arena) reset() {
 		a.release(b)
 	}
 	a.out = a.out[:0]
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func product(s []int) int {
