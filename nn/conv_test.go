@@ -300,16 +300,20 @@ func TestForwardAllocations(t *testing.T) {
 		{"Conv2D direct", func() { small.Forward(dstS, 0, src, 0, Epilogue{Act: ActSigmoid}) }, dstS},
 	} {
 		tc.run()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		const runs = 20
-		for range runs {
-			tc.run()
-		}
-		runtime.ReadMemStats(&after)
-		perCall := (after.TotalAlloc - before.TotalAlloc) / runs
 		// Offset tables and task state take a few KB; a GC may empty the
-		// pools once in a while, so the bound is on the average.
+		// pools once in a while (often, on a loaded machine), so the bound
+		// is on the average of the best of three rounds.
+		perCall := uint64(math.MaxUint64)
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			const runs = 20
+			for range runs {
+				tc.run()
+			}
+			runtime.ReadMemStats(&after)
+			perCall = min(perCall, (after.TotalAlloc-before.TotalAlloc)/runs)
+		}
 		const limit = 16 << 10
 		if perCall > limit {
 			t.Errorf("%s: %d bytes allocated per call, want ≤ %d (output is %d bytes)", tc.name, perCall, limit, 4*len(tc.out.Data))
