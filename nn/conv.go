@@ -1,6 +1,7 @@
 // Package nn holds the layers of aerofill's networks — convolutions,
-// transposed convolutions, activations — as forward functions over float32
-// NCHW tensors, each next to a plain reference implementation that tests
+// transposed convolutions, BatchNorm, activations, the Fourier unit — over
+// float32 NCHW tensors: each forward pass beside its backward pass (files
+// *_backward.go) and beside a plain reference implementation that tests
 // compare it with.
 //
 // The convolutions have PyTorch's semantics (Conv2d, ConvTranspose2d with
