@@ -3,10 +3,10 @@ package lama
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sync"
 
 	"github.com/aerofill/aerofill/fft"
+	"github.com/aerofill/aerofill/gemm"
 	"github.com/aerofill/aerofill/nn"
 	"github.com/aerofill/aerofill/tensor"
 )
@@ -435,29 +435,16 @@ func (a *arena) put(t *tensor.Tensor) {
 	a.free[len(t.Data)] = append(a.free[len(t.Data)], t.Data)
 }
 
-// parallelFor runs fn(0..n-1) on up to GOMAXPROCS goroutines.
+// parallelFor runs fn(0..n-1) on the engine's worker pool, one part per
+// thread, each part taking every parts-th index.
 func parallelFor(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			fn(i)
-		}
+	if n <= 0 {
 		return
 	}
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
+	parts := min(gemm.MaxThreads(), n)
+	gemm.Parallel(parts, func(p int) {
+		for i := p; i < n; i += parts {
+			fn(i)
+		}
+	})
 }
