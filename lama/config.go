@@ -15,6 +15,12 @@ type Config struct {
 	Blocks        int     // FFC ResNet blocks (9 for lama-fourier, 18 for big-lama)
 	Ratio         float64 // global share of the bottleneck channels (0.75)
 	LFU           bool    // local Fourier unit in the spectral transforms
+	// Residual: the output layer's result is added to the input's first
+	// OutChannels channels (the classical fill of a pre-filled hole)
+	// instead of passing through a sigmoid, so the network learns a
+	// correction of the fill. Tensors cannot show it: checkpoints record it
+	// in their metadata (MetaOutput = "residual"). LaMa's releases: false.
+	Residual bool `json:",omitempty"`
 }
 
 // LamaFourier is the configuration of LaMa's lama-fourier release.
@@ -33,6 +39,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("lama: config: %d blocks", c.Blocks)
 	case c.Ratio <= 0 || c.Ratio >= 1:
 		return fmt.Errorf("lama: config: global ratio %v (want 0 < ratio < 1)", c.Ratio)
+	}
+	if c.Residual && c.InChannels < c.OutChannels {
+		return fmt.Errorf("lama: config: a residual output needs at least as many input channels (%d) as output channels (%d)", c.InChannels, c.OutChannels)
 	}
 	if g := c.globalChannels(); g < 2 || g%2 != 0 || (c.LFU && g%8 != 0) {
 		return fmt.Errorf("lama: config: %d global channels at the bottleneck (must be even, and a multiple of 8 with LFU)", g)
@@ -54,8 +63,12 @@ func (c Config) String() string {
 	if c.LFU {
 		lfu = "yes"
 	}
-	return fmt.Sprintf("ngf %d, %d downsamplings, %d blocks, ratio %.2f, LFU %s, %d→%d channels",
-		c.NGF, c.Downsamplings, c.Blocks, c.Ratio, lfu, c.InChannels, c.OutChannels)
+	out := "sigmoid"
+	if c.Residual {
+		out = "residual"
+	}
+	return fmt.Sprintf("ngf %d, %d downsamplings, %d blocks, ratio %.2f, LFU %s, %d→%d channels, %s output",
+		c.NGF, c.Downsamplings, c.Blocks, c.Ratio, lfu, c.InChannels, c.OutChannels, out)
 }
 
 // ParamSpec names one tensor of the state dict and its shape.

@@ -247,7 +247,9 @@ func scaleAxis1(w []float32, in, out, kk int, s []float32) {
 
 // Forward runs the raw generator: x is (N, InChannels, H, W) with H and W
 // multiples of 2^Downsamplings; the result is (N, OutChannels, H, W) after
-// the sigmoid. No padding, masking or compositing happens here.
+// the sigmoid (with Config.Residual: x's first OutChannels channels plus
+// the output layer's result, unclamped). No padding, masking or
+// compositing happens here.
 func (g *Generator) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 	c := g.cfg
 	m := c.Multiple()
@@ -289,7 +291,11 @@ func (g *Generator) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 		t = u
 	}
 	out := tensor.New(t.N, c.OutChannels, t.H, t.W)
-	g.head.Forward(out, 0, t, 0, nn.Epilogue{Act: nn.ActSigmoid})
+	ep := nn.Epilogue{Act: nn.ActSigmoid}
+	if c.Residual {
+		ep = nn.Epilogue{Residual: x}
+	}
+	g.head.Forward(out, 0, t, 0, ep)
 	a.put(t)
 	a.trim()
 	return out, nil

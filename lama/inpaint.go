@@ -69,7 +69,7 @@ func (g *Generator) inpaint(img, mask *tensor.Tensor, zeroHoles bool) (*tensor.T
 			src, gen, dst := img.Plane(n, c), y.Plane(n, c), out.Plane(n, c)
 			for i := range dst {
 				if m[i] != 0 {
-					dst[i] = gen[(i/img.W)*pw+i%img.W]
+					dst[i] = min(max(gen[(i/img.W)*pw+i%img.W], 0), 1) // a residual output can leave [0, 1]
 				} else {
 					dst[i] = src[i]
 				}

@@ -31,9 +31,48 @@ type Weights struct {
 	Meta map[string]string
 }
 
+// Metadata keys aerofill's checkpoints carry beside the tensors.
+const (
+	MetaPrefill = "prefill" // the classical filler the holes were pre-filled with ("idw")
+	MetaOutput  = "output"  // "residual" for Config.Residual; absent or "sigmoid" otherwise
+)
+
 // Prefill names the classical filler a model expects in its holes
 // (Meta["prefill"]), or "" for LaMa's own zeroed holes.
-func (w *Weights) Prefill() string { return w.Meta["prefill"] }
+func (w *Weights) Prefill() string { return w.Meta[MetaPrefill] }
+
+// Metadata returns extra plus what a saved copy of w needs to load as
+// the same generator: MetaOutput for Config.Residual and w's MetaPrefill.
+func (w *Weights) Metadata(extra map[string]string) map[string]string {
+	m := make(map[string]string, len(extra)+2)
+	for k, v := range extra {
+		m[k] = v
+	}
+	delete(m, MetaOutput)
+	if w.Config.Residual {
+		m[MetaOutput] = "residual"
+	}
+	if p := w.Prefill(); p != "" {
+		m[MetaPrefill] = p
+	}
+	return m
+}
+
+// applyMeta sets the configuration that only metadata records.
+func (w *Weights) applyMeta() error {
+	switch v := w.Meta[MetaOutput]; v {
+	case "", "sigmoid":
+		w.Config.Residual = false
+	case "residual":
+		w.Config.Residual = true
+		if err := w.Config.Validate(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("lama: metadata %s = %q: unknown output kind (want residual or sigmoid)", MetaOutput, v)
+	}
+	return nil
+}
 
 // LoadWeights reads a generator from a checkpoint file of any format that
 // modelio reads: a bare state dict (.pt/.pth), a LaMa/Lightning checkpoint
@@ -43,11 +82,24 @@ func LoadWeights(path string) (*Weights, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := WeightsFromTensors(f.Tensors)
+	w, err := WeightsFromFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return w, nil
+}
+
+// WeightsFromFile is WeightsFromTensors over a loaded file, with the
+// configuration its metadata records (MetaOutput) applied.
+func WeightsFromFile(f *modelio.File) (*Weights, error) {
+	w, err := WeightsFromTensors(f.Tensors)
+	if err != nil {
+		return nil, err
+	}
 	w.Meta = f.Meta
+	if err := w.applyMeta(); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 

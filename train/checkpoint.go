@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -49,14 +50,22 @@ func InitWeights(cfg lama.Config, seed uint64) (*lama.Weights, error) {
 		}
 		w.Params[s.Name] = p
 	}
+	if cfg.Residual {
+		// The output layer starts at zero: an untrained residual model
+		// returns its pre-fill unchanged, and training starts from the
+		// classical filler's accuracy instead of far below it.
+		for _, s := range specs[len(specs)-2:] {
+			clear(w.Params[s.Name].Data)
+		}
+	}
 	return w, nil
 }
 
 // Checkpoint metadata keys (safetensors __metadata__).
 const (
-	MetaFormat  = "format"  // "aerofill-lama"
-	MetaPrefill = "prefill" // the filler the holes were pre-filled with ("idw"), absent for zeroed holes
-	MetaStep    = "step"    // training steps done
+	MetaFormat  = "format"         // "aerofill-lama"
+	MetaPrefill = lama.MetaPrefill // the filler the holes were pre-filled with ("idw"), absent for zeroed holes
+	MetaStep    = "step"           // training steps done
 )
 
 // ModelTensors returns the generator's state dict as PyTorch lays it
@@ -86,8 +95,17 @@ func int64Scalar(name string, v int64) *modelio.Tensor {
 }
 
 // SaveModel writes the generator as safetensors at path, atomically, with
-// meta as its metadata. lama.LoadWeights reads it back.
+// meta as its metadata (plus lama.MetaOutput for a residual model).
+// lama.LoadWeights reads it back.
 func (m *Model) SaveModel(path string, meta map[string]string) error {
+	meta = maps.Clone(meta)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	delete(meta, lama.MetaOutput)
+	if m.cfg.Residual {
+		meta[lama.MetaOutput] = "residual"
+	}
 	if err := modelio.WriteSafetensors(path, m.ModelTensors(), meta); err != nil {
 		return fmt.Errorf("train: save model: %w", err)
 	}
@@ -102,7 +120,7 @@ func LoadModel(path string) (*Model, map[string]string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w", err)
 	}
-	w, err := lama.WeightsFromTensors(f.Tensors)
+	w, err := lama.WeightsFromFile(f)
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %s: %w", path, err)
 	}

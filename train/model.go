@@ -41,8 +41,8 @@ type Model struct {
 
 	arena arena
 	// Forward's state for Backward.
-	local, global, cat *tensor.Tensor
-	pending            bool
+	input, local, global, cat *tensor.Tensor
+	pending                   bool
 }
 
 // NewModel returns a training model with a copy of w's parameters and
@@ -158,6 +158,7 @@ func (m *Model) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	m.arena.reset()
+	m.input = x
 	for _, c := range m.convs {
 		c.Prepare() // the weights may have changed since the last step
 	}
@@ -446,7 +447,9 @@ func (u *upLayer) backward(m *Model, dy *tensor.Tensor) *tensor.Tensor {
 	return dx
 }
 
-// headLayer is ReflectionPad2d(3) → Conv2d(ngf → out, 7×7, bias) → Sigmoid.
+// headLayer is ReflectionPad2d(3) → Conv2d(ngf → out, 7×7, bias) →
+// Sigmoid, or with Config.Residual, the convolution plus the model input's
+// first out channels.
 type headLayer struct {
 	conv   *convP
 	x, out *tensor.Tensor
@@ -455,16 +458,27 @@ type headLayer struct {
 func (h *headLayer) forward(m *Model, x *tensor.Tensor) *tensor.Tensor {
 	h.x = x
 	h.out = m.arena.get(x.N, h.conv.OutC, x.H, x.W)
-	h.conv.Forward(h.out, 0, x, 0, nn.Epilogue{Act: nn.ActSigmoid})
+	ep := nn.Epilogue{Act: nn.ActSigmoid}
+	if m.cfg.Residual {
+		ep = nn.Epilogue{Residual: m.input}
+	}
+	h.conv.Forward(h.out, 0, x, 0, ep)
 	return h.out
 }
 
+// backward returns the gradient for the head's input x. The model input's
+// share of a residual output gets none: the input is data, not a parameter.
 func (h *headLayer) backward(m *Model, dout *tensor.Tensor) *tensor.Tensor {
-	dz := m.arena.get(dout.N, dout.C, dout.H, dout.W)
-	nn.SigmoidBackward(dz.Data, h.out.Data, dout.Data)
+	dz := dout
+	if !m.cfg.Residual {
+		dz = m.arena.get(dout.N, dout.C, dout.H, dout.W)
+		nn.SigmoidBackward(dz.Data, h.out.Data, dout.Data)
+	}
 	dx := m.arena.zeros(h.x.N, h.x.C, h.x.H, h.x.W)
 	h.conv.backward(dx, h.x, dz)
-	m.arena.put(dz)
+	if dz != dout {
+		m.arena.put(dz)
+	}
 	return dx
 }
 

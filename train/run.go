@@ -87,7 +87,7 @@ func DefaultOptions() Options {
 		Batch:    4,
 		Masks:    mask.Mix{mask.Lines: 0.5, mask.Strokes: 0.2, mask.Boxes: 0.15, mask.Stripes: 0.15},
 		Prefill:  "idw",
-		Config:   lama.Config{InChannels: 4, OutChannels: 3, NGF: 32, Downsamplings: 3, Blocks: 4, Ratio: 0.75},
+		Config:   lama.Config{InChannels: 4, OutChannels: 3, NGF: 32, Downsamplings: 3, Blocks: 4, Ratio: 0.75, Residual: true},
 		Seed:     1,
 		Steps:    30000, LR: 1e-3, LRDropStep: 5000, LRAfter: 1e-4,
 		CheckpointEvery: 500, ValidateEvery: 1000, LogEvery: 10, Keep: 2, Workers: 1,

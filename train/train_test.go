@@ -213,7 +213,13 @@ func TestInitWeights(t *testing.T) {
 // batch both ways: after one training forward pass with momentum 1, the
 // running statistics are the batch's, so eval mode reproduces training mode.
 func TestModelMatchesInference(t *testing.T) {
-	w, err := lama.RandomWeights(lama.Config{InChannels: 4, OutChannels: 3, NGF: 8, Downsamplings: 2, Blocks: 2, Ratio: 0.75, LFU: true}, 3)
+	for _, residual := range []bool{false, true} {
+		modelMatchesInference(t, residual)
+	}
+}
+
+func modelMatchesInference(t *testing.T, residual bool) {
+	w, err := lama.RandomWeights(lama.Config{InChannels: 4, OutChannels: 3, NGF: 8, Downsamplings: 2, Blocks: 2, Ratio: 0.75, LFU: true, Residual: residual}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +260,7 @@ func TestModelMatchesInference(t *testing.T) {
 		diff = math.Max(diff, math.Abs(float64(v-out.Data[i])))
 	}
 	if diff > 1e-4 {
-		t.Errorf("training and inference outputs differ by %.3g", diff)
+		t.Errorf("residual %v: training and inference outputs differ by %.3g", residual, diff)
 	}
 }
 

@@ -94,12 +94,12 @@ func saveWeights(path string, w *lama.Weights) error {
 		}
 	}
 	c := w.Config
-	meta := map[string]string{
+	meta := w.Metadata(map[string]string{
 		"format": "pt", "architecture": "lama-ffc-resnet",
 		"ngf": strconv.Itoa(c.NGF), "n_downsampling": strconv.Itoa(c.Downsamplings),
 		"n_blocks": strconv.Itoa(c.Blocks), "ratio": strconv.FormatFloat(c.Ratio, 'g', -1, 64),
 		"enable_lfu": strconv.FormatBool(c.LFU),
-	}
+	})
 	if err := modelio.WriteSafetensors(path, ts, meta); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -35,6 +35,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	blocks := fs.Int("blocks", def.Config.Blocks, "new model: FFC ResNet blocks")
 	ratio := fs.Float64("ratio", def.Config.Ratio, "new model: global share of the bottleneck channels")
 	lfu := fs.Bool("lfu", def.Config.LFU, "new model: local Fourier units (square crops whose bottleneck side is even)")
+	output := fs.String("output", "residual", "new model: residual (the network corrects the pre-filled hole; starts at the filler's accuracy) or sigmoid (LaMa's: it paints the hole itself)")
 	steps := fs.Int("steps", def.Steps, "total training steps")
 	batch := fs.Int("batch", def.Batch, "images per step")
 	crop := fs.Int("crop", def.Augment.Crop, "side of the square training crops")
@@ -97,6 +98,13 @@ func cmdTrain(args []string, stdout io.Writer) error {
 		opt = def
 		opt.Data, opt.Out, opt.Init = data, *out, *initPath
 		opt.Config = lama.Config{InChannels: 4, OutChannels: 3, NGF: *ngf, Downsamplings: *down, Blocks: *blocks, Ratio: *ratio, LFU: *lfu}
+		switch *output {
+		case "residual":
+			opt.Config.Residual = true
+		case "sigmoid":
+		default:
+			return usagef("--output %q: want residual or sigmoid", *output)
+		}
 		if *initPath == "" {
 			if err := opt.Config.Validate(); err != nil {
 				return usagef("%v", err)
