@@ -214,6 +214,17 @@ func NewF32(name string, shape []int, data []float32) *Tensor {
 	return t
 }
 
+// NewF16 returns a F16 tensor holding data rounded to half precision
+// (nearest, ties to even; beyond ±65504 infinity). It panics if len(data)
+// does not match shape: that is a programming error.
+func NewF16(name string, shape []int, data []float32) *Tensor {
+	t := newTensor(name, F16, shape, len(data))
+	for i, v := range data {
+		binary.LittleEndian.PutUint16(t.Data[2*i:], float32ToHalf(v))
+	}
+	return t
+}
+
 // NewF64 returns a F64 tensor holding a copy of data. It panics if len(data)
 // does not match shape: that is a programming error.
 func NewF64(name string, shape []int, data []float64) *Tensor {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aerofill/aerofill/fill"
 	"github.com/aerofill/aerofill/lama"
+	"github.com/aerofill/aerofill/models"
 	"github.com/aerofill/aerofill/tensor"
 )
 
@@ -100,15 +101,25 @@ func (f Filler) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
 	return out, nil
 }
 
-// DefaultName is the method used when none is named.
-const DefaultName = "idw"
+// DefaultName is the method used when none is named: the embedded
+// default model (package models).
+const DefaultName = models.DefaultName
 
 // Open returns the method a user named: a classical filler ("telea",
-// "ns", "idw", with options as fill.ByName takes them), "default", or the
-// path of a checkpoint file in any format lama.LoadWeights reads.
+// "ns", "idw", with options as fill.ByName takes them), "default" (or "":
+// the embedded aerial model), or the path of a checkpoint file in any
+// format lama.LoadWeights reads.
 func Open(spec string) (Method, error) {
-	if spec == "" || spec == "default" {
-		spec = DefaultName
+	if spec == "" || spec == DefaultName {
+		w, err := models.Default()
+		if err != nil {
+			return nil, err
+		}
+		g, err := lama.New(w)
+		if err != nil {
+			return nil, fmt.Errorf("default model: %w", err)
+		}
+		return NewModel(DefaultName, g, w.Prefill())
 	}
 	if f, err := fill.ByName(spec); err == nil {
 		return Filler{f}, nil

@@ -14,13 +14,14 @@ import (
 	"github.com/aerofill/aerofill/eval"
 	"github.com/aerofill/aerofill/mask"
 	"github.com/aerofill/aerofill/restore"
+	"github.com/aerofill/aerofill/train"
 )
 
 func init() {
 	commands["eval"] = command{"rank methods by PSNR/SSIM on a set of images; writes a leaderboard and an HTML report", cmdEval}
 }
 
-const evalUsage = "aerofill eval --methods M1,M2,... (--images DIR | --damaged DIR --truth DIR [--masks DIR]) [--families lines,strokes,...] [--tta 1,8] [--limit N] [--out DIR]"
+const evalUsage = "aerofill eval --methods M1,M2,... (--images DIR | --damaged DIR --truth DIR [--masks DIR]) [--families lines,strokes,...] [--tta 1,8] [--holdout K] [--limit N] [--out DIR]"
 
 func cmdEval(args []string, stdout io.Writer) error {
 	fs := newFlags("eval", evalUsage)
@@ -32,6 +33,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 	families := fs.String("families", "lines,strokes,boxes,stripes", "mask families to generate, each applied to every image")
 	ttaFlag := fs.String("tta", "1", "TTA sizes to evaluate models with, e.g. 1,8 (fillers run once)")
 	limit := fs.Int("limit", 0, "use only the first N images (0: all)")
+	holdout := fs.Int("holdout", 0, "use only the images 'aerofill train --val-every K' holds out for validation (every K-th of each source); 0: all")
 	seed := fs.Uint64("seed", 1, "mask seed")
 	workers := fs.Int("workers", 0, "images in flight (0: one per core)")
 	samples := fs.Int("samples", 6, "cases shown as pictures in the report")
@@ -80,6 +82,11 @@ func cmdEval(args []string, stdout io.Writer) error {
 		files, err := eval.ListImages(*images)
 		if err != nil {
 			return err
+		}
+		if *holdout > 0 {
+			if _, files = train.Split(files, *holdout); len(files) == 0 {
+				return fmt.Errorf("%s: no source has %d images, so none is held out", *images, *holdout)
+			}
 		}
 		if *limit > 0 && len(files) > *limit {
 			files = files[:*limit]

@@ -66,15 +66,23 @@ func cmdModelInfo(args []string, stdout io.Writer) error {
 	return nil
 }
 
+const modelConvertUsage = "aerofill model convert [--half] IN OUT.safetensors"
+
 func cmdModelConvert(args []string, stdout io.Writer) error {
+	fs := newFlags("model convert", modelConvertUsage)
+	half := fs.Bool("half", false, "store the tensors as float16 (half the size; the engine computes in float32 either way)")
+	args, err := parseFlags(fs, modelConvertUsage, args, stdout)
+	if err != nil {
+		return err
+	}
 	if len(args) != 2 {
-		return usagef("usage: aerofill model convert IN OUT.safetensors")
+		return usagef("usage: %s", modelConvertUsage)
 	}
 	w, err := lama.LoadWeights(args[0])
 	if err != nil {
 		return err
 	}
-	if err := saveWeights(args[1], w); err != nil {
+	if err := saveWeights(args[1], w, *half); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s → %s: %v, %d parameters\n", args[0], args[1], w.Config, w.NumParams())
@@ -83,11 +91,16 @@ func cmdModelConvert(args []string, stdout io.Writer) error {
 
 // saveWeights writes a generator as safetensors with LaMa's bare names,
 // including num_batches_tracked so PyTorch's strict load_state_dict takes it.
-func saveWeights(path string, w *lama.Weights) error {
+// With half, the floating-point tensors are stored as float16.
+func saveWeights(path string, w *lama.Weights, half bool) error {
+	newTensor := modelio.NewF32
+	if half {
+		newTensor = modelio.NewF16
+	}
 	var ts []*modelio.Tensor
 	for _, name := range w.Names() {
 		p := w.Params[name]
-		ts = append(ts, modelio.NewF32(name, p.Shape, p.Data))
+		ts = append(ts, newTensor(name, p.Shape, p.Data))
 		if len(name) > len(".running_var") && name[len(name)-len(".running_var"):] == ".running_var" {
 			bn := name[:len(name)-len(".running_var")]
 			ts = append(ts, &modelio.Tensor{Name: bn + ".num_batches_tracked", DType: "I64", Shape: []int{}, Data: make([]byte, 8)})
