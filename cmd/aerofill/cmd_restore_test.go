@@ -544,3 +544,13 @@ func TestRestoreMaskFolder(t *testing.T) {
 		t.Errorf("outputs %v, want [x.png]", got)
 	}
 }
+
+// TestErrorPrefixOnce: a library error that starts with the command's own
+// name ("train: …") is not prefixed twice.
+func TestErrorPrefixOnce(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none")
+	code, _, stderr := runCLI("train", "--resume", missing)
+	if code != 1 || !strings.HasPrefix(stderr, "aerofill: train: ") || strings.Contains(stderr, "train: train:") || !strings.Contains(stderr, missing) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

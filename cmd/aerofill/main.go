@@ -69,6 +69,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	// Library packages prefix their errors with their name, which for
+	// train is also the command's: say it once.
+	for strings.HasPrefix(msg, args[0]+": ") {
+		msg = strings.TrimPrefix(msg, args[0]+": ")
+	}
 	fmt.Fprintf(stderr, "aerofill: %s: %s\n", args[0], msg)
 	var ue usageError
 	if errors.As(err, &ue) {
