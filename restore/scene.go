@@ -441,13 +441,7 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 	st.Tiles = len(rows) * len(cols)
 	T := min(s.tile, H)
 	ob := s.outBands()
-	// Accumulators for the rows [bandY0, bandY0+T): weighted sums of the
-	// restored values (in band units) and the weights.
-	sum := make([][]float32, len(ob))
-	for i := range sum {
-		sum[i] = make([]float32, W*T)
-	}
-	weight := make([]float32, W*T)
+	acc := NewBlender(H, W, T, len(ob), s.overlap)
 	bands := make([][]float32, B)
 	for i := range bands {
 		bands[i] = make([]float32, W*T)
@@ -502,7 +496,7 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 			results = make([][][]float32, len(todo))
 			next    int
 		)
-		err := forEach(ctx, len(todo), max(s.opt.Workers, 1), func(i int) error {
+		err := ForEach(ctx, len(todo), max(s.opt.Workers, 1), func(i int) error {
 			res, err := s.restoreTile(win, hole, W, todo[i])
 			if err != nil {
 				r := todo[i].Add(image.Pt(0, y0))
@@ -512,22 +506,7 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 			defer mu.Unlock()
 			results[i] = res
 			for ; next < len(todo) && results[next] != nil; next++ {
-				r := todo[next]
-				for y := r.Min.Y; y < r.Max.Y; y++ {
-					wy := blendWeight(y0+y, y0+r.Min.Y, y0+r.Max.Y, H, s.overlap)
-					for x := r.Min.X; x < r.Max.X; x++ {
-						j := (y-r.Min.Y)*r.Dx() + (x - r.Min.X)
-						if math.IsNaN(float64(results[next][0][j])) {
-							continue // this tile left the pixel unfilled
-						}
-						wgt := wy * blendWeight(x, r.Min.X, r.Max.X, W, s.overlap)
-						k := y*W + x
-						weight[k] += wgt
-						for c := range ob {
-							sum[c][k] += wgt * results[next][c][j]
-						}
-					}
-				}
+				acc.Add(results[next], todo[next].Add(image.Pt(0, y0)))
 				results[next] = nil
 			}
 			return nil
@@ -546,17 +525,17 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 		}
 		filled := filledRow[0][:n]
 		clear(filled)
+		v := make([]float32, len(ob))
 		for i := 0; i < n; i++ {
 			if hole[i] == 0 {
 				continue
 			}
-			if weight[i] == 0 { // no tile filled it: it stays as it was
+			if !acc.At(i%W, y0+i/W, v) { // no tile filled it: it stays as it was
 				st.Unfilled++
 				continue
 			}
-			inv := 1 / weight[i]
 			for c, b := range ob {
-				outRows[b][i] = sum[c][i] * inv
+				outRows[b][i] = v[c]
 			}
 			if s.plan.alpha >= 0 {
 				outRows[s.plan.alpha][i] = s.plan.opaque
@@ -572,21 +551,7 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 				return err
 			}
 		}
-		// Shift the accumulators: keep rows [yEnd, y0+th), zero the rest.
-		keep := W * (y0 + th - yEnd)
-		if ri+1 < len(rows) && keep > 0 {
-			for c := range sum {
-				copy(sum[c], sum[c][n:n+keep])
-				clear(sum[c][keep:])
-			}
-			copy(weight, weight[n:n+keep])
-			clear(weight[keep:])
-		} else {
-			for c := range sum {
-				clear(sum[c])
-			}
-			clear(weight)
-		}
+		acc.Advance(yEnd)
 		if s.opt.Progress != nil {
 			s.opt.Progress(yEnd, H)
 		}
@@ -818,16 +783,23 @@ func anyHole(hole []uint8, W int, r image.Rectangle) bool {
 	return false
 }
 
-// forEach runs fn(0..n-1) on up to workers goroutines, stopping at the
-// first error or when ctx is done.
-func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
+// ForEach runs fn(0), …, fn(n−1) on up to workers goroutines, handing
+// out indices in order. It stops handing them out at the first error or
+// when ctx is done, waits for the calls under way, and returns the first
+// error, else ctx's.
+func ForEach(ctx context.Context, n, workers int, fn func(i int) error) error {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		next     = make(chan int)
 	)
-	for range min(workers, max(n, 1)) {
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil
+	}
+	for range min(max(workers, 1), max(n, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -842,14 +814,13 @@ func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
 			}
 		}()
 	}
-	for i := 0; i < n; i++ {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
-			break
+feed:
+	for i := 0; i < n && !failed(); i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		next <- i
 	}
 	close(next)
 	wg.Wait()

@@ -1,11 +1,10 @@
 package restore
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/aerofill/aerofill/tensor"
 )
@@ -86,101 +85,117 @@ func (t Tiled) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
 	if img.H <= t.Tile && img.W <= t.Tile {
 		return t.M.Restore(img, mask)
 	}
-	out := img.Clone()
-	acc := NewBlender(img.H, img.W, 3, t.Overlap)
 	rects := TileGrid(img.H, img.W, t.Tile, t.Overlap)
-	workers := max(t.Workers, 1)
 	// Tiles are blended in grid order once all are done, so that the
 	// float32 sums, and the result, do not depend on the workers.
 	results := make([]*tensor.Tensor, len(rects))
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan int)
-	)
-	for range min(workers, runtime.GOMAXPROCS(0)*4) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				r := rects[i]
-				ti, tm := Crop(img, r), Crop(mask, r)
-				if !anyNonZero(tm.Data) {
-					continue
-				}
-				res, err := t.M.Restore(ti, tm)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				results[i] = res
-				mu.Unlock()
-			}
-		}()
+	err := ForEach(context.Background(), len(rects), max(t.Workers, 1), func(i int) error {
+		ti, tm := Crop(img, rects[i]), Crop(mask, rects[i])
+		if !anyNonZero(tm.Data) {
+			return nil
+		}
+		res, err := t.M.Restore(ti, tm)
+		results[i] = res
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	for i := range rects {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
+	acc := NewBlender(img.H, img.W, img.H, 3, t.Overlap)
 	for i, res := range results {
 		if res != nil {
-			acc.Add(res, rects[i])
+			acc.Add([][]float32{res.Plane(0, 0), res.Plane(0, 1), res.Plane(0, 2)}, rects[i])
 		}
 	}
-	acc.Resolve(out, mask, image.Rect(0, 0, img.W, img.H))
+	out := img.Clone()
+	m := mask.Plane(0, 0)
+	v := make([]float32, 3)
+	for y := 0; y < img.H; y++ {
+		for x := 0; x < img.W; x++ {
+			if i := y*img.W + x; m[i] != 0 && acc.At(x, y, v) {
+				for c := range v {
+					out.Plane(0, c)[i] = v[c]
+				}
+			}
+		}
+	}
 	return out, nil
 }
 
-// Blender accumulates weighted tile results over a region of an image.
+// Blender accumulates weighted tile results over a band of rows of an
+// h×w image: sums of each channel's values and of the weights (smooth
+// ramps over the tiles' overlaps, see blendWeight), for rows
+// [Y0(), Y0()+rows). Whole images use one band of h rows; scenes slide a
+// band of one tile row down the image (Advance).
 type Blender struct {
-	h, w, c, ramp int
-	sum           []float32 // c·h·w
-	weight        []float32 // h·w
+	h, w, ramp int
+	y0, rows   int
+	sum        [][]float32 // per channel, rows·w
+	weight     []float32   // rows·w
 }
 
-// NewBlender returns a blender for an h×w, c-channel image whose tiles
-// overlap by ramp pixels.
-func NewBlender(h, w, c, ramp int) *Blender {
-	return &Blender{h: h, w: w, c: c, ramp: ramp, sum: make([]float32, c*h*w), weight: make([]float32, h*w)}
+// NewBlender returns a blender for a c-channel h×w image whose tiles
+// overlap by ramp pixels, holding rows [0, rows).
+func NewBlender(h, w, rows, c, ramp int) *Blender {
+	b := &Blender{h: h, w: w, ramp: ramp, rows: rows, sum: make([][]float32, c), weight: make([]float32, rows*w)}
+	for i := range b.sum {
+		b.sum[i] = make([]float32, rows*w)
+	}
+	return b
 }
 
-// Add accumulates a (1, c, r.Dy(), r.Dx()) tile result placed at r.
-func (b *Blender) Add(res *tensor.Tensor, r image.Rectangle) {
+// Y0 is the first image row the blender holds.
+func (b *Blender) Y0() int { return b.y0 }
+
+// Add accumulates one tile's result placed at r (image coordinates, inside
+// the band): planes[c] holds r.Dx()·r.Dy() values, row by row. A pixel
+// whose first plane holds NaN was left unfilled by the tile; it adds
+// nothing.
+func (b *Blender) Add(planes [][]float32, r image.Rectangle) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		wy := blendWeight(y, r.Min.Y, r.Max.Y, b.h, b.ramp)
 		for x := r.Min.X; x < r.Max.X; x++ {
-			wgt := wy * blendWeight(x, r.Min.X, r.Max.X, b.w, b.ramp)
-			i := y*b.w + x
-			b.weight[i] += wgt
 			j := (y-r.Min.Y)*r.Dx() + (x - r.Min.X)
-			for c := 0; c < b.c; c++ {
-				b.sum[c*b.h*b.w+i] += wgt * res.Plane(0, c)[j]
+			if math.IsNaN(float64(planes[0][j])) {
+				continue
+			}
+			wgt := wy * blendWeight(x, r.Min.X, r.Max.X, b.w, b.ramp)
+			k := (y-b.y0)*b.w + x
+			b.weight[k] += wgt
+			for c, s := range b.sum {
+				s[k] += wgt * planes[c][j]
 			}
 		}
 	}
 }
 
-// Resolve writes the blended values of the damaged pixels (mask ≠ 0) of
-// region r into out; known pixels are left as they are.
-func (b *Blender) Resolve(out, mask *tensor.Tensor, r image.Rectangle) {
-	m := mask.Plane(0, 0)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := y*b.w + x
-			if m[i] == 0 || b.weight[i] == 0 {
-				continue
-			}
-			inv := 1 / b.weight[i]
-			for c := 0; c < b.c; c++ {
-				out.Plane(0, c)[i] = b.sum[c*b.h*b.w+i] * inv
-			}
-		}
+// At writes the blended values of pixel (x, y) (a row of the band) into
+// v, one per channel, and reports whether any tile covered it.
+func (b *Blender) At(x, y int, v []float32) bool {
+	k := (y-b.y0)*b.w + x
+	if b.weight[k] == 0 {
+		return false
 	}
+	inv := 1 / b.weight[k]
+	for c, s := range b.sum {
+		v[c] = s[k] * inv
+	}
+	return true
+}
+
+// Advance moves the band down to start at image row y (≥ Y0()): the rows
+// above y are dropped, the rows the old band shares with the new one are
+// kept, and the rest start empty.
+func (b *Blender) Advance(y int) {
+	n := (y - b.y0) * b.w
+	keep := max(len(b.weight)-n, 0)
+	for _, s := range append(b.sum, b.weight) {
+		if keep > 0 {
+			copy(s, s[n:n+keep])
+		}
+		clear(s[keep:])
+	}
+	b.y0 = y
 }
 
 // Crop copies region r of image 0 of t into a new (1, C, r.Dy(), r.Dx()) tensor.

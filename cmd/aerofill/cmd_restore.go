@@ -127,7 +127,7 @@ func cmdRestore(args []string, stdout io.Writer) error {
 		restored    int
 	)
 	start := time.Now()
-	err = forEachJob(ctx, len(todo), max(*jobs, 1), func(i int) {
+	err = restore.ForEach(ctx, len(todo), *jobs, func(i int) error {
 		j := todo[i]
 		opt := restore.SceneOptions{Method: method, Tile: *tile, Overlap: *overlap, Workers: tileWorkers, Mask: restore.MaskSource(*maskSource),
 			Write: raster.WriteOptions{Compression: *compression}}
@@ -178,6 +178,7 @@ func cmdRestore(args []string, stdout io.Writer) error {
 		if quiet {
 			bar.update(done, len(todo))
 		}
+		return nil // a file's failure is reported, not a reason to stop the batch
 	})
 	bar.finish()
 	notStarted := len(todo) - done
@@ -287,30 +288,6 @@ func expandInputs(args []string) ([]string, error) {
 		}
 	}
 	return files, nil
-}
-
-// forEachJob runs fn(0..n-1) on up to workers goroutines until ctx is done.
-func forEachJob(ctx context.Context, n, workers int, fn func(i int)) error {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-		}
-	}
-	close(next)
-	wg.Wait()
-	return ctx.Err()
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
