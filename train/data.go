@@ -97,19 +97,7 @@ func SourceOf(path string) string {
 // validation. Sources with fewer than k files are all training. k < 1
 // puts everything in training.
 func Split(files []string, k int) (train, val []string) {
-	bySource := map[string][]string{}
-	for _, f := range files {
-		s := SourceOf(f)
-		bySource[s] = append(bySource[s], f)
-	}
-	sources := make([]string, 0, len(bySource))
-	for s := range bySource {
-		sources = append(sources, s)
-	}
-	sort.Strings(sources)
-	for _, s := range sources {
-		group := bySource[s]
-		sort.Strings(group)
+	for _, group := range bySource(files) {
 		for i, f := range group {
 			if k >= 1 && (i+1)%k == 0 {
 				val = append(val, f)
@@ -119,6 +107,46 @@ func Split(files []string, k int) (train, val []string) {
 		}
 	}
 	return train, val
+}
+
+// Fold divides training files into k parts the same way on every run and
+// returns all but part i (0 ≤ i < k) as kept, part i as dropped: files are
+// grouped by SourceOf and sorted by path within each group, and the j-th
+// file of a group (0-based) is in part j mod k. Training k models, each
+// without one part, gives the members of a k-fold ensemble. k < 2 keeps
+// everything.
+func Fold(files []string, k, i int) (kept, dropped []string) {
+	for _, group := range bySource(files) {
+		for j, f := range group {
+			if k >= 2 && j%k == i {
+				dropped = append(dropped, f)
+			} else {
+				kept = append(kept, f)
+			}
+		}
+	}
+	return kept, dropped
+}
+
+// bySource groups files by SourceOf, groups in order of their source
+// names and each sorted by path.
+func bySource(files []string) [][]string {
+	groups := map[string][]string{}
+	for _, f := range files {
+		s := SourceOf(f)
+		groups[s] = append(groups[s], f)
+	}
+	sources := make([]string, 0, len(groups))
+	for s := range groups {
+		sources = append(sources, s)
+	}
+	sort.Strings(sources)
+	out := make([][]string, len(sources))
+	for i, s := range sources {
+		out[i] = groups[s]
+		sort.Strings(out[i])
+	}
+	return out
 }
 
 // LoadImage decodes a PNG, JPEG or TIFF file as 8-bit RGB: a grey image
@@ -177,6 +205,12 @@ func LoadImage(path string, resize float64) (*Image, error) {
 // LoadDataset lists the images under paths, splits them (Split with
 // valEvery) and decodes them all, on up to workers goroutines.
 func LoadDataset(ctx context.Context, paths []string, valEvery int, resize float64, workers int) (*Dataset, error) {
+	return loadDataset(ctx, paths, valEvery, 0, 0, resize, workers)
+}
+
+// loadDataset is LoadDataset leaving out part fold of folds (Fold) of
+// the training images; the validation images stay the same.
+func loadDataset(ctx context.Context, paths []string, valEvery, folds, fold int, resize float64, workers int) (*Dataset, error) {
 	files, err := ListImages(paths)
 	if err != nil {
 		return nil, err
@@ -185,9 +219,22 @@ func LoadDataset(ctx context.Context, paths []string, valEvery int, resize float
 	if len(trainFiles) == 0 {
 		return nil, fmt.Errorf("train: data: all %d images went to validation", len(files))
 	}
-	all := append(append([]string{}, trainFiles...), valFiles...)
-	imgs := make([]*Image, len(all))
-	errs := make([]error, len(all))
+	if folds >= 2 {
+		if trainFiles, _ = Fold(trainFiles, folds, fold); len(trainFiles) == 0 {
+			return nil, fmt.Errorf("train: data: fold %d of %d leaves no training images", fold, folds)
+		}
+	}
+	imgs, err := loadImages(ctx, append(append([]string{}, trainFiles...), valFiles...), resize, workers)
+	if err != nil {
+		return nil, err
+	}
+	return &Dataset{Train: imgs[:len(trainFiles)], Val: imgs[len(trainFiles):]}, nil
+}
+
+// loadImages decodes files (LoadImage) on up to workers goroutines.
+func loadImages(ctx context.Context, files []string, resize float64, workers int) ([]*Image, error) {
+	imgs := make([]*Image, len(files))
+	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < max(1, workers); w++ {
@@ -195,12 +242,12 @@ func LoadDataset(ctx context.Context, paths []string, valEvery int, resize float
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				imgs[i], errs[i] = LoadImage(all[i], resize)
+				imgs[i], errs[i] = LoadImage(files[i], resize)
 			}
 		}()
 	}
 feed:
-	for i := range all {
+	for i := range files {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -217,7 +264,7 @@ feed:
 			return nil, err
 		}
 	}
-	return &Dataset{Train: imgs[:len(trainFiles)], Val: imgs[len(trainFiles):]}, nil
+	return imgs, nil
 }
 
 // Augment says how training crops are drawn.

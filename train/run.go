@@ -33,6 +33,11 @@ type Options struct {
 	// ValSize is the side of the validation crops, taken from the centre
 	// of each validation image (smaller images: their short side).
 	ValSize int `json:"val_size"`
+	// Folds ≥ 2 leaves part Fold (0 ≤ Fold < Folds) of the training
+	// images out (see the function Fold), for one member of a k-fold
+	// ensemble; validation is unchanged. 0: train on every training image.
+	Folds int `json:"folds,omitempty"`
+	Fold  int `json:"fold,omitempty"`
 	// Resize rescales every image once when it is loaded (1: not at all).
 	Resize  float64 `json:"resize"`
 	Augment Augment `json:"augment"`
@@ -194,9 +199,27 @@ func (o *Options) check() error {
 		return fmt.Errorf("train: resize factor %g", o.Resize)
 	case o.ValEvery > 0 && o.ValSize < 8:
 		return fmt.Errorf("train: validation size %d is too small", o.ValSize)
+	case o.Folds < 0 || o.Folds == 1 || (o.Folds == 0 && o.Fold != 0) || (o.Folds > 1 && (o.Fold < 0 || o.Fold >= o.Folds)):
+		return fmt.Errorf("train: fold %d of %d (want folds 0, or ≥ 2 with 0 ≤ fold < folds)", o.Fold, o.Folds)
 	}
 	if _, _, err := o.Masks.Generate(8, 8, 0); err != nil && !errors.Is(err, mask.ErrCoverage) {
 		return fmt.Errorf("train: masks: %w", err)
+	}
+	return nil
+}
+
+// checkCrop reports whether the model o.Config describes can train on
+// o's crops and batches.
+func (o *Options) checkCrop() error {
+	k := o.Config.Multiple()
+	if o.Config.LFU {
+		k *= 2
+	}
+	if o.Augment.Crop%k != 0 {
+		return fmt.Errorf("train: crop %d is not a multiple of %d, as the model (%v) needs", o.Augment.Crop, k, o.Config)
+	}
+	if o.Batch*(o.Augment.Crop/o.Config.Multiple())*(o.Augment.Crop/o.Config.Multiple()) < 2 {
+		return fmt.Errorf("train: batch %d of %d×%d crops leaves one value per channel at the bottleneck; BatchNorm needs two", o.Batch, o.Augment.Crop, o.Augment.Crop)
 	}
 	return nil
 }
@@ -294,15 +317,8 @@ func (r *run) setup(ctx context.Context) error {
 		r.model, r.adam = m, NewAdam(o.LR)
 	}
 	o.Config = r.model.Config()
-	k := o.Config.Multiple()
-	if o.Config.LFU {
-		k *= 2
-	}
-	if o.Augment.Crop%k != 0 {
-		return fmt.Errorf("train: crop %d is not a multiple of %d, as the model (%v) needs", o.Augment.Crop, k, o.Config)
-	}
-	if o.Batch*(o.Augment.Crop/o.Config.Multiple())*(o.Augment.Crop/o.Config.Multiple()) < 2 {
-		return fmt.Errorf("train: batch %d of %d×%d crops leaves one value per channel at the bottleneck; BatchNorm needs two", o.Batch, o.Augment.Crop, o.Augment.Crop)
+	if err := o.checkCrop(); err != nil {
+		return err
 	}
 	if !resuming {
 		b, err := json.MarshalIndent(o, "", "  ")
@@ -316,7 +332,7 @@ func (r *run) setup(ctx context.Context) error {
 			return fmt.Errorf("train: %w", err)
 		}
 	}
-	data, err := LoadDataset(ctx, o.Data, o.ValEvery, o.Resize, max(1, o.Workers))
+	data, err := loadDataset(ctx, o.Data, o.ValEvery, o.Folds, o.Fold, o.Resize, max(1, o.Workers))
 	if err != nil {
 		return err
 	}
@@ -555,16 +571,25 @@ func (r *run) prune() error {
 // prepareValidation cuts the validation crops, draws their masks and
 // scores the IDW baseline once.
 func (r *run) prepareValidation() error {
-	o := &r.opt
-	if o.ValEvery < 1 || len(r.data.Val) == 0 {
+	if r.opt.ValEvery < 1 {
 		return nil
 	}
+	val, err := validationSet(&r.opt, r.data.Val)
+	r.val = val
+	return err
+}
+
+// validationSet cuts the validation crops of images as o says (ValSize,
+// rounded down to what o.Config's generator accepts), draws their masks
+// (from o.Masks, fixed by file name) and scores the IDW baseline on them.
+func validationSet(o *Options, images []*Image) ([]valItem, error) {
 	k := max(8, o.Config.Multiple())
 	if o.Config.LFU {
 		k = max(8, 2*o.Config.Multiple())
 	}
 	idw := restore.Filler{F: fill.IDW{}}
-	for _, img := range r.data.Val {
+	var items []valItem
+	for _, img := range images {
 		side := min(o.ValSize, img.W, img.H) / k * k
 		if side < k {
 			continue
@@ -584,19 +609,50 @@ func (r *run) prepareValidation() error {
 		// seeds validate on the same damage.
 		g, _, err := o.Masks.Generate(side, side, mix(0x76616c, hashName(filepath.Base(img.Path))))
 		if err != nil {
-			return fmt.Errorf("train: validation mask for %s: %w", img.Path, err)
+			return nil, fmt.Errorf("train: validation mask for %s: %w", img.Path, err)
 		}
 		m := tensor.New(1, 1, side, side)
 		maskPlane(m.Plane(0, 0), g.Pix)
 		it := valItem{source: img.Source, truth: truth, mask: m}
 		out, err := idw.Restore(damage(truth, m), m)
 		if err != nil {
-			return fmt.Errorf("train: validation baseline: %w", err)
+			return nil, fmt.Errorf("train: validation baseline: %w", err)
 		}
 		it.baseline = psnr(out, truth)
-		r.val = append(r.val, it)
+		items = append(items, it)
 	}
-	return nil
+	return items, nil
+}
+
+// Validate scores a restoration method on the validation set of opt: the
+// crops and masks Run validates a run with these options on (opt's Data,
+// ValEvery, ValSize, Resize, Masks and Config), with the IDW baseline on
+// the same masks. It lets models Run did not train, such as ensembles of
+// its models, be compared with its validations. The result's Step is 0.
+func Validate(ctx context.Context, opt Options, m restore.Method) (*Validation, error) {
+	if opt.ValEvery < 1 {
+		return nil, fmt.Errorf("train: validate: no validation split (val_every %d)", opt.ValEvery)
+	}
+	if opt.ValSize < 8 {
+		return nil, fmt.Errorf("train: validate: validation size %d is too small", opt.ValSize)
+	}
+	files, err := ListImages(opt.Data)
+	if err != nil {
+		return nil, err
+	}
+	_, valFiles := Split(files, opt.ValEvery)
+	images, err := loadImages(ctx, valFiles, opt.Resize, max(1, opt.Workers))
+	if err != nil {
+		return nil, err
+	}
+	items, err := validationSet(&opt, images)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("train: validate: no validation images in %v", opt.Data)
+	}
+	return scoreValidation(m, items)
 }
 
 // damage returns img with the masked pixels zeroed, as a damaged input.
@@ -643,8 +699,19 @@ func (r *run) validate() (*Validation, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validation{Step: r.step, PerSource: map[string]SourcePSNR{}}
-	for _, it := range r.val {
+	v, err := scoreValidation(method, r.val)
+	if err != nil {
+		return nil, err
+	}
+	v.Step = r.step
+	return v, nil
+}
+
+// scoreValidation restores the validation items with method and averages
+// the PSNRs, overall and per source.
+func scoreValidation(method restore.Method, items []valItem) (*Validation, error) {
+	v := &Validation{PerSource: map[string]SourcePSNR{}}
+	for _, it := range items {
 		out, err := method.Restore(damage(it.truth, it.mask), it.mask)
 		if err != nil {
 			return nil, fmt.Errorf("train: validation: %w", err)
