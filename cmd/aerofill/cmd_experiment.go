@@ -45,7 +45,7 @@ Variants (each a change of the base recipe):
 
 --small: ngf 16, 2 downsamplings, 2 blocks, 64×64 crops, batch 4, 300 steps
 a run at a constant lr 1e-3; lr 1e-2,5e-3,1e-3,1e-4, every augmentation,
-kfold 3 (about 10 minutes on one core).
+kfold 3 (about 7 minutes on one core).
 Config file: {"base": {options as in a run's options.json}, "lr": [...],
 "augment": [...], "kfold": k}; --print-config writes the effective one.`
 
