@@ -92,9 +92,14 @@ func (f Filler) Restore(img, mask *tensor.Tensor) (*tensor.Tensor, error) {
 		if err := f.F.Fill(bands, img.W, img.H, holes); err != nil {
 			return nil, err
 		}
-		for _, b := range bands {
+		for c, b := range bands {
+			src := img.Plane(n, c)
 			for i := range b {
-				b[i] /= 255
+				if holes[i] != 0 {
+					b[i] /= 255
+				} else {
+					b[i] = src[i] // exactly as given: v·255/255 can differ in the last bit
+				}
 			}
 		}
 	}
