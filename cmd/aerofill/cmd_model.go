@@ -42,7 +42,7 @@ func cmdModelInfo(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w, err := lama.WeightsFromTensors(f.Tensors)
+	w, err := lama.WeightsFromFile(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -56,6 +56,16 @@ func cmdModelInfo(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "global ratio:   %.3g\n", c.Ratio)
 	fmt.Fprintf(stdout, "LFU:            %v\n", c.LFU)
 	fmt.Fprintf(stdout, "channels:       %d in, %d out\n", c.InChannels, c.OutChannels)
+	switch {
+	case c.Residual && w.Prefill() != "":
+		fmt.Fprintf(stdout, "output:         residual: a correction added to the %s pre-fill of the holes\n", w.Prefill())
+	case c.Residual:
+		fmt.Fprintf(stdout, "output:         residual: a correction added to the input\n")
+	case w.Prefill() != "":
+		fmt.Fprintf(stdout, "output:         sigmoid, holes pre-filled by %s\n", w.Prefill())
+	default:
+		fmt.Fprintf(stdout, "output:         sigmoid (LaMa's)\n")
+	}
 	fmt.Fprintf(stdout, "parameters:     %d (%.2f M)\n", w.NumParams(), float64(w.NumParams())/1e6)
 	fmt.Fprintf(stdout, "GFLOP at 512²:  %.1f\n", c.FLOPs(512, 512)/1e9)
 	for _, k := range []string{"epoch", "global_step", "pytorch-lightning_version"} {

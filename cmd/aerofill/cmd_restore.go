@@ -31,7 +31,7 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	maskPath := fs.String("mask", "", "mask image (white = damaged), or a folder of masks named like the inputs")
 	maskSource := fs.String("mask-source", "auto", "where damage comes from: auto (mask file, else nodata, else alpha, else black), black, nodata, alpha")
 	out := fs.String("out", "", "output file (one input) or folder; default: INPUT_restored.png/.tif beside the input")
-	tta := fs.Int("tta", 1, "test-time augmentation: 1, 2 (flip), 4 (flips), 8 (rotations × flip)")
+	tta := fs.Int("tta", 0, "test-time augmentation: 1, 2 (flip), 4 (flips), 8 (rotations × flip); 0: 8 for models (+0.14 dB on held-out line damage for 7.4× the time; BENCHMARKS.md), 1 for classical fillers")
 	tile := fs.Int("tile", restore.DefaultTile, "tile side for large images")
 	overlap := fs.Int("overlap", restore.DefaultOverlap, "overlap between tiles, blended")
 	filled := fs.Bool("filled-mask", false, "also write OUTPUT.filled.tif marking the filled pixels (255)")
@@ -46,8 +46,8 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	if len(inputs) == 0 {
 		return usagef("no input images (usage: %s)", restoreUsage)
 	}
-	if !restore.ValidTTA(*tta) {
-		return usagef("--tta %d: want 1, 2, 4 or 8", *tta)
+	if *tta != 0 && !restore.ValidTTA(*tta) {
+		return usagef("--tta %d: want 1, 2, 4 or 8 (or 0 for the default)", *tta)
 	}
 	if *tile < 16 || *overlap < 0 || *overlap >= *tile {
 		return usagef("--tile %d --overlap %d: need tile ≥ 16 and 0 ≤ overlap < tile", *tile, *overlap)
@@ -75,6 +75,9 @@ func cmdRestore(args []string, stdout io.Writer) error {
 	method, err := restore.Open(*model)
 	if err != nil {
 		return err
+	}
+	if _, filler := method.(restore.Filler); *tta == 0 && !filler {
+		*tta = restore.DefaultTTA
 	}
 	if *tta > 1 {
 		method = restore.TTA{M: method, N: *tta}
