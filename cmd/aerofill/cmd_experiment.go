@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -70,8 +69,7 @@ func cmdExperiment(args []string, stdout io.Writer) error {
 	if err := setThreads(*threads); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := explicitFlags(fs)
 
 	var e train.Experiment
 	switch {

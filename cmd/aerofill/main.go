@@ -106,6 +106,13 @@ func newFlags(name, usageLine string) *flag.FlagSet {
 	return fs
 }
 
+// explicitFlags returns the names of the flags the command line set.
+func explicitFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
 // parseFlags parses args, printing the flag help for --help and turning
 // flag errors into usage errors. Flags may come before or after operands.
 func parseFlags(fs *flag.FlagSet, usageLine string, args []string, stdout io.Writer) ([]string, error) {
