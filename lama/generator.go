@@ -245,6 +245,16 @@ func scaleAxis1(w []float32, in, out, kk int, s []float32) {
 	}
 }
 
+// HeadEpilogue is what the output layer does with its convolution, given
+// the generator's input x: LaMa's sigmoid, or with Residual, adding x's
+// first OutChannels channels. The inference and training passes share it.
+func (c Config) HeadEpilogue(x *tensor.Tensor) nn.Epilogue {
+	if c.Residual {
+		return nn.Epilogue{Residual: x}
+	}
+	return nn.Epilogue{Act: nn.ActSigmoid}
+}
+
 // Forward runs the raw generator: x is (N, InChannels, H, W) with H and W
 // multiples of 2^Downsamplings; the result is (N, OutChannels, H, W) after
 // the sigmoid (with Config.Residual: x's first OutChannels channels plus
@@ -291,11 +301,7 @@ func (g *Generator) Forward(x *tensor.Tensor) (*tensor.Tensor, error) {
 		t = u
 	}
 	out := tensor.New(t.N, c.OutChannels, t.H, t.W)
-	ep := nn.Epilogue{Act: nn.ActSigmoid}
-	if c.Residual {
-		ep = nn.Epilogue{Residual: x}
-	}
-	g.head.Forward(out, 0, t, 0, ep)
+	g.head.Forward(out, 0, t, 0, c.HeadEpilogue(x))
 	a.put(t)
 	a.trim()
 	return out, nil

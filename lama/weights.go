@@ -41,17 +41,25 @@ const (
 // (Meta["prefill"]), or "" for LaMa's own zeroed holes.
 func (w *Weights) Prefill() string { return w.Meta[MetaPrefill] }
 
-// Metadata returns extra plus what a saved copy of w needs to load as
-// the same generator: MetaOutput for Config.Residual and w's MetaPrefill.
-func (w *Weights) Metadata(extra map[string]string) map[string]string {
+// Metadata returns a copy of extra with MetaOutput set as c says (absent
+// for LaMa's sigmoid output, whatever extra held): what tensors cannot
+// tell a loader about c.
+func (c Config) Metadata(extra map[string]string) map[string]string {
 	m := make(map[string]string, len(extra)+2)
 	for k, v := range extra {
 		m[k] = v
 	}
 	delete(m, MetaOutput)
-	if w.Config.Residual {
+	if c.Residual {
 		m[MetaOutput] = "residual"
 	}
+	return m
+}
+
+// Metadata returns extra plus what a saved copy of w needs to load as
+// the same generator: MetaOutput (Config.Metadata) and w's MetaPrefill.
+func (w *Weights) Metadata(extra map[string]string) map[string]string {
+	m := w.Config.Metadata(extra)
 	if p := w.Prefill(); p != "" {
 		m[MetaPrefill] = p
 	}

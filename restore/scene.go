@@ -442,6 +442,7 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 	T := min(s.tile, H)
 	ob := s.outBands()
 	acc := NewBlender(H, W, T, len(ob), s.overlap)
+	v := make([]float32, len(ob)) // one pixel's blended values
 	bands := make([][]float32, B)
 	for i := range bands {
 		bands[i] = make([]float32, W*T)
@@ -525,7 +526,6 @@ func (s *sceneRun) run(ctx context.Context, st *SceneStats) error {
 		}
 		filled := filledRow[0][:n]
 		clear(filled)
-		v := make([]float32, len(ob))
 		for i := 0; i < n; i++ {
 			if hole[i] == 0 {
 				continue

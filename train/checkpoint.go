@@ -3,7 +3,6 @@ package train
 import (
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -98,15 +97,7 @@ func int64Scalar(name string, v int64) *modelio.Tensor {
 // meta as its metadata (plus lama.MetaOutput for a residual model).
 // lama.LoadWeights reads it back.
 func (m *Model) SaveModel(path string, meta map[string]string) error {
-	meta = maps.Clone(meta)
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	delete(meta, lama.MetaOutput)
-	if m.cfg.Residual {
-		meta[lama.MetaOutput] = "residual"
-	}
-	if err := modelio.WriteSafetensors(path, m.ModelTensors(), meta); err != nil {
+	if err := modelio.WriteSafetensors(path, m.ModelTensors(), m.cfg.Metadata(meta)); err != nil {
 		return fmt.Errorf("train: save model: %w", err)
 	}
 	return nil

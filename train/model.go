@@ -458,11 +458,7 @@ type headLayer struct {
 func (h *headLayer) forward(m *Model, x *tensor.Tensor) *tensor.Tensor {
 	h.x = x
 	h.out = m.arena.get(x.N, h.conv.OutC, x.H, x.W)
-	ep := nn.Epilogue{Act: nn.ActSigmoid}
-	if m.cfg.Residual {
-		ep = nn.Epilogue{Residual: m.input}
-	}
-	h.conv.Forward(h.out, 0, x, 0, ep)
+	h.conv.Forward(h.out, 0, x, 0, m.cfg.HeadEpilogue(m.input))
 	return h.out
 }
 
