@@ -7,6 +7,7 @@ package lama
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -212,4 +213,48 @@ func product(s []int) int {
 		n *= v
 	}
 	return n
+}
+
+// Average returns the element-wise mean of generators of one architecture
+// and one pre-fill (a "model soup": runs fine-tuned from a shared start
+// usually average into a model at least as good as each, at one model's
+// cost). BatchNorm running statistics are averaged like the weights. The
+// result's metadata is the first input's.
+func Average(ws ...*Weights) (*Weights, error) {
+	if len(ws) == 0 {
+		return nil, fmt.Errorf("average: no models")
+	}
+	first := ws[0]
+	for i, w := range ws[1:] {
+		if w.Config != first.Config {
+			return nil, fmt.Errorf("average: model %d is %v, model 1 is %v", i+2, w.Config, first.Config)
+		}
+		if w.Prefill() != first.Prefill() {
+			return nil, fmt.Errorf("average: model %d pre-fills with %q, model 1 with %q", i+2, w.Prefill(), first.Prefill())
+		}
+		if len(w.Params) != len(first.Params) {
+			return nil, fmt.Errorf("average: model %d has %d tensors, model 1 has %d", i+2, len(w.Params), len(first.Params))
+		}
+	}
+	out := &Weights{Config: first.Config, Params: make(map[string]*Param, len(first.Params)), Meta: maps.Clone(first.Meta)}
+	sum := []float64{}
+	for name, p := range first.Params {
+		sum = slices.Grow(sum[:0], len(p.Data))[:len(p.Data)]
+		clear(sum)
+		for i, w := range ws {
+			q, ok := w.Params[name]
+			if !ok || !slices.Equal(q.Shape, p.Shape) || len(q.Data) != len(p.Data) {
+				return nil, fmt.Errorf("average: model %d has no tensor %s of shape %v", i+1, name, p.Shape)
+			}
+			for j, v := range q.Data {
+				sum[j] += float64(v)
+			}
+		}
+		data := make([]float32, len(sum))
+		for j, s := range sum {
+			data[j] = float32(s / float64(len(ws)))
+		}
+		out.Params[name] = &Param{Shape: slices.Clone(p.Shape), Data: data}
+	}
+	return out, nil
 }

@@ -11,10 +11,10 @@ import (
 )
 
 func init() {
-	commands["model"] = command{"inspect, convert and run generator checkpoints (info, convert, run)", cmdModel}
+	commands["model"] = command{"inspect, convert, average and run generator checkpoints (info, convert, average, run)", cmdModel}
 }
 
-const modelUsage = "aerofill model info FILE | model convert IN OUT.safetensors | model run --model FILE --input X.npy --output Y.npy"
+const modelUsage = "aerofill model info FILE | model convert IN OUT.safetensors | model average OUT.safetensors IN IN... | model run --model FILE --input X.npy --output Y.npy"
 
 func cmdModel(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -27,6 +27,8 @@ func cmdModel(args []string, stdout io.Writer) error {
 		return cmdModelConvert(args[1:], stdout)
 	case "run":
 		return cmdModelRun(args[1:], stdout)
+	case "average":
+		return cmdModelAverage(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprintf(stdout, "Usage: %s\n", modelUsage)
 		return nil
@@ -96,6 +98,39 @@ func cmdModelConvert(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s → %s: %v, %d parameters\n", args[0], args[1], w.Config, w.NumParams())
+	return nil
+}
+
+const modelAverageUsage = "aerofill model average [--half] OUT.safetensors IN IN..."
+
+// cmdModelAverage writes the element-wise mean of checkpoints of one
+// architecture (lama.Average), e.g. runs fine-tuned from one start.
+func cmdModelAverage(args []string, stdout io.Writer) error {
+	fs := newFlags("model average", modelAverageUsage)
+	half := fs.Bool("half", false, "store the tensors as float16")
+	args, err := parseFlags(fs, modelAverageUsage, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(args) < 3 {
+		return usagef("usage: %s", modelAverageUsage)
+	}
+	var ws []*lama.Weights
+	for _, in := range args[1:] {
+		w, err := lama.LoadWeights(in)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, w)
+	}
+	avg, err := lama.Average(ws...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if err := saveWeights(args[0], avg, *half); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: mean of %d models, %v\n", args[0], len(ws), avg.Config)
 	return nil
 }
 
