@@ -37,7 +37,7 @@ func TestReportInChromium(t *testing.T) {
 	for i := 0; i < len(files); i += 40 {
 		pick = append(pick, files[i])
 	}
-	cases := CleanCases(pick, []mask.Family{mask.Lines, mask.Strokes}, 1)
+	cases := CleanCases(pick, []mask.Family{mask.Lines, mask.Strokes}, 1, 1)
 	methods := []restore.Method{restore.Filler{F: fill.Telea{}}, restore.Filler{F: fill.NavierStokes{}}, restore.Filler{F: fill.IDW{}}}
 	var examples []Example
 	rows, err := Run(context.Background(), cases, methods, Options{Decode: decodePNG, Samples: 3,

@@ -39,6 +39,7 @@ type Case struct {
 
 // Row is one method's score on one case.
 type Row struct {
+	Case                  int // the case's index in Run's list: rows with one Case are paired
 	Image, Family, Method string
 	metrics.Result
 	Millis float64 // time the method took on this case
@@ -73,17 +74,23 @@ func ListImages(path string) ([]string, error) {
 	return files, nil
 }
 
-// CleanCases damages every clean image with one mask of each family;
-// masks are seeded from (seed, image name, family), so a set is the same
-// on every run.
-func CleanCases(files []string, families []mask.Family, seed uint64) []Case {
+// CleanCases damages every clean image with perImage masks (at least one)
+// of each family; masks are seeded from (seed, image name, family, draw),
+// so a set is the same on every run, and the first draw is the same
+// whatever perImage is.
+func CleanCases(files []string, families []mask.Family, seed uint64, perImage int) []Case {
 	var cs []Case
 	for _, f := range files {
 		name := stem(f)
 		for _, fam := range families {
-			h := fnv.New64a()
-			fmt.Fprintf(h, "%d/%s/%s", seed, name, fam)
-			cs = append(cs, Case{Name: name, Family: string(fam), Truth: f, Gen: fam, Seed: h.Sum64()})
+			for k := range max(1, perImage) {
+				h := fnv.New64a()
+				fmt.Fprintf(h, "%d/%s/%s", seed, name, fam)
+				if k > 0 {
+					fmt.Fprintf(h, "/%d", k)
+				}
+				cs = append(cs, Case{Name: name, Family: string(fam), Truth: f, Gen: fam, Seed: h.Sum64()})
+			}
 		}
 	}
 	return cs
@@ -181,6 +188,9 @@ func Run(ctx context.Context, cases []Case, methods []restore.Method, opt Option
 			defer wg.Done()
 			for i := range next {
 				r, ex, err := runCase(cases[i], methods, opt.Decode, i < opt.Samples)
+				for j := range r {
+					r[j].Case = i
+				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err

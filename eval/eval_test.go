@@ -37,7 +37,7 @@ func (identity) Restore(img, _ *tensor.Tensor) (*tensor.Tensor, error) {
 func TestRunAndReport(t *testing.T) {
 	chips := shared.Path(t, "data", "aerial", "chips")
 	files := []string{filepath.Join(chips, "neon_0001.png"), filepath.Join(chips, "oam_0001.png"), filepath.Join(chips, "nlortho_0001.png")}
-	cases := CleanCases(files, []mask.Family{mask.Lines, mask.Strokes}, 7)
+	cases := CleanCases(files, []mask.Family{mask.Lines, mask.Strokes}, 7, 1)
 	if len(cases) != 6 {
 		t.Fatalf("%d cases, want 6", len(cases))
 	}

@@ -49,7 +49,7 @@ func WriteReport(dir string, meta Meta, rows []Row, examples []Example) error {
 		}
 		return nil
 	}
-	if err := write("leaderboard.md", func(w io.Writer) error { return Markdown(w, meta, board) }); err != nil {
+	if err := write("leaderboard.md", func(w io.Writer) error { return Markdown(w, meta, rows) }); err != nil {
 		return err
 	}
 	if err := write("leaderboard.csv", func(w io.Writer) error { return boardCSV(w, board) }); err != nil {
@@ -75,7 +75,8 @@ func WriteReport(dir string, meta Meta, rows []Row, examples []Example) error {
 }
 
 // Markdown writes the leaderboard as Markdown tables, overall then per family.
-func Markdown(w io.Writer, meta Meta, board []Entry) error {
+func Markdown(w io.Writer, meta Meta, rows []Row) error {
+	board := Leaderboard(rows)
 	fmt.Fprintf(w, "# %s\n\n", meta.Title)
 	if meta.Command != "" {
 		fmt.Fprintf(w, "`%s`\n\n", meta.Command)
@@ -100,6 +101,12 @@ func Markdown(w io.Writer, meta Meta, board []Entry) error {
 		fmt.Fprintf(w, "| %d | %s | %.2f | %.2f | %.2f | %.4f | %.2f | %.1f | %.1f | %d |\n", rank, e.Method, e.PSNR, e.PSNRFromMSE,
 			e.PSNRHole, e.SSIM, e.MAE, 100*e.HoleFraction, e.Millis, e.N)
 	}
+	if ps := Paired(rows); len(ps) > 0 {
+		fmt.Fprintf(w, "\n## Paired differences\n\nEach method against the next in the overall ranking, then against the first method listed, case by case (whole-image PSNR, dB); |t| above ≈2 is unlikely to be chance.\n\n| method | vs | mean Δ | median Δ | wins | losses | n | paired t |\n|---|---|---|---|---|---|---|---|\n")
+		for _, p := range ps {
+			fmt.Fprintf(w, "| %s | %s | %+.3f | %+.3f | %d | %d | %d | %.1f |\n", p.Method, p.Versus, p.Mean, p.Median, p.Wins, p.Losses, p.N, p.T)
+		}
+	}
 	return nil
 }
 
@@ -115,9 +122,9 @@ func boardCSV(w io.Writer, board []Entry) error {
 
 func rowsCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"image", "family", "method", "psnr", "psnr_hole", "ssim", "mae", "hole_fraction", "ms"})
+	cw.Write([]string{"case", "image", "family", "method", "psnr", "psnr_hole", "ssim", "mae", "hole_fraction", "ms"})
 	for _, r := range rows {
-		cw.Write([]string{r.Image, r.Family, r.Method, num(r.PSNR), num(r.PSNRHole), num(r.SSIM), num(r.MAE), num(r.HoleFraction), num(r.Millis)})
+		cw.Write([]string{strconv.Itoa(r.Case), r.Image, r.Family, r.Method, num(r.PSNR), num(r.PSNRHole), num(r.SSIM), num(r.MAE), num(r.HoleFraction), num(r.Millis)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -141,7 +148,13 @@ func writeJSON(w io.Writer, meta Meta, board []Entry, rows []Row) error {
 		PSNR, PSNRFromMSE, PSNRHole, SSIM, MAE *float64
 		HoleFraction, Millis                   *float64
 	}
+	type jpair struct {
+		Method, Versus        string
+		N, Wins, Losses       int
+		Mean, Median, PairedT *float64
+	}
 	type jrow struct {
+		Case                                    int
 		Image, Family, Method                   string
 		PSNR, PSNRHole, SSIM, MAE, HoleFraction *float64
 		Millis                                  *float64
@@ -152,14 +165,18 @@ func writeJSON(w io.Writer, meta Meta, board []Entry, rows []Row) error {
 		Methods       []string
 		Seconds       float64
 		Leaderboard   []jentry
+		Paired        []jpair
 		Results       []jrow
 	}{Title: meta.Title, Source: meta.Source, Cases: meta.Cases, Methods: meta.Methods, Seconds: meta.Duration.Seconds()}
 	for _, e := range board {
 		out.Leaderboard = append(out.Leaderboard, jentry{e.Group, e.Method, e.N, jnum(e.PSNR), jnum(e.PSNRFromMSE), jnum(e.PSNRHole),
 			jnum(e.SSIM), jnum(e.MAE), jnum(e.HoleFraction), jnum(e.Millis)})
 	}
+	for _, p := range Paired(rows) {
+		out.Paired = append(out.Paired, jpair{p.Method, p.Versus, p.N, p.Wins, p.Losses, jnum(p.Mean), jnum(p.Median), jnum(p.T)})
+	}
 	for _, r := range rows {
-		out.Results = append(out.Results, jrow{r.Image, r.Family, r.Method, jnum(r.PSNR), jnum(r.PSNRHole), jnum(r.SSIM), jnum(r.MAE), jnum(r.HoleFraction), jnum(r.Millis)})
+		out.Results = append(out.Results, jrow{r.Case, r.Image, r.Family, r.Method, jnum(r.PSNR), jnum(r.PSNRHole), jnum(r.SSIM), jnum(r.MAE), jnum(r.HoleFraction), jnum(r.Millis)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")

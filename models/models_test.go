@@ -67,7 +67,7 @@ func TestDefaultBeatsFillers(t *testing.T) {
 		}
 		methods = append(methods, restore.Filler{F: f})
 	}
-	cases := eval.CleanCases(val, []mask.Family{mask.Lines, mask.Strokes}, 1)
+	cases := eval.CleanCases(val, []mask.Family{mask.Lines, mask.Strokes}, 1, 1)
 	rows, err := eval.Run(context.Background(), cases, methods, eval.Options{Decode: decodePNG})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func init() {
 	commands["eval"] = command{"rank methods by PSNR/SSIM on a set of images; writes a leaderboard and an HTML report", cmdEval}
 }
 
-const evalUsage = "aerofill eval --methods M1,M2,... (--images DIR | --damaged DIR --truth DIR [--masks DIR]) [--families lines,strokes,...] [--tta 1,8] [--holdout K] [--limit N] [--out DIR]"
+const evalUsage = "aerofill eval --methods M1,M2,... (--images DIR | --damaged DIR --truth DIR [--masks DIR]) [--families lines,strokes,...] [--tta 1,8] [--masks-per-image N] [--holdout K] [--limit N] [--out DIR]"
 
 func cmdEval(args []string, stdout io.Writer) error {
 	fs := newFlags("eval", evalUsage)
@@ -35,6 +35,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 	limit := fs.Int("limit", 0, "use only the first N images (0: all)")
 	holdout := fs.Int("holdout", 0, "use only the images 'aerofill train --val-every K' holds out for validation (every K-th of each source); 0: all")
 	seed := fs.Uint64("seed", 1, "mask seed")
+	perImage := fs.Int("masks-per-image", 1, "masks of each family per image (more cases for paired comparisons)")
 	workers := fs.Int("workers", 0, "images in flight (0: one per core)")
 	samples := fs.Int("samples", 6, "cases shown as pictures in the report")
 	out := fs.String("out", "eval-report", "report folder")
@@ -99,7 +100,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 			}
 			fams = append(fams, f)
 		}
-		cases = eval.CleanCases(files, fams, *seed)
+		cases = eval.CleanCases(files, fams, *seed, *perImage)
 	} else {
 		source = *damaged
 		if cases, err = eval.GivenCases(*damaged, *masks, *truth); err != nil {
@@ -135,7 +136,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 	if err := eval.WriteReport(*out, meta, rows, examples); err != nil {
 		return err
 	}
-	if err := eval.Markdown(stdout, meta, eval.Leaderboard(rows)); err != nil {
+	if err := eval.Markdown(stdout, meta, rows); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nreport: %s/report.html (and leaderboard.md, leaderboard.csv, results.csv, results.json)\n", *out)
