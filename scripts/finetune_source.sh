@@ -23,4 +23,4 @@ cp "$BASE" "$OUT/base.safetensors"
 cp "$OUT/ft-$SOURCE/model.safetensors" "$OUT/finetuned-$SOURCE.safetensors"
 cp "$OUT/ft-all/model.safetensors" "$OUT/continued-all.safetensors"
 "$OUT/aerofill" eval --methods "$OUT/base.safetensors,$OUT/finetuned-$SOURCE.safetensors,$OUT/continued-all.safetensors,idw" \
-  --images "$OUT/$SOURCE-chips" --holdout 10 --families lines,strokes --out "$OUT/eval" | tee "$OUT/eval.md"
+  --images "$OUT/$SOURCE-chips" --holdout 10 --families lines,strokes --masks-per-image 3 --out "$OUT/eval" | tee "$OUT/eval.md"
