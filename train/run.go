@@ -406,24 +406,13 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 		t0 := time.Now()
 		step := r.step + 1
 		r.adam.LR = o.LRAt(step)
-		r.model.ZeroGrad()
-		out, err := r.model.Forward(b.Input)
-		if err != nil {
-			return nil, err
-		}
-		grad = reuseTensor(grad, out)
-		loss, err := MaskedMSE(grad, out, b.Truth, b.Mask)
+		grad = reuseTensor(grad, b.Truth)
+		loss, err := Step(r.model, r.adam, grad, b.Input, b.Truth, b.Mask)
 		if err != nil {
 			return nil, err
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, fmt.Errorf("train: step %d: loss is %v; the last checkpoint is %s", step, loss, r.last)
-		}
-		if err := r.model.Backward(grad); err != nil {
-			return nil, err
-		}
-		if err := r.adam.Update(r.model.Params()); err != nil {
-			return nil, err
 		}
 		r.step = step
 		lossSum += loss

@@ -10,17 +10,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aerofill/aerofill/lama"
 	"github.com/aerofill/aerofill/tensor"
+	"github.com/aerofill/aerofill/train"
 )
 
 func init() {
-	commands["bench"] = command{"time the generator's forward pass (medians, GFLOP/s, peak memory)", cmdBench}
+	commands["bench"] = command{"time the generator's forward pass or (--train) a training step (medians, peak memory)", cmdBench}
 }
 
-const benchUsage = "aerofill bench (--model FILE | --config lama-fourier|big-lama) --size S [--batch B] [--threads T] [--runs R]"
+const benchUsage = "aerofill bench [--train] (--model FILE | --config lama-fourier|big-lama) --size S [--batch B] [--threads T] [--runs R]"
 
 func cmdBench(args []string, stdout io.Writer) error {
 	fs := newFlags("bench", benchUsage)
@@ -31,6 +33,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 0, "threads to use (0 = all cores)")
 	runs := fs.Int("runs", 5, "timed runs")
 	warmup := fs.Int("warmup", 1, "untimed runs first")
+	trainStep := fs.Bool("train", false, "time a training step instead (forward in training mode, masked MSE, backward, Adam), on random inputs with a fifth of the pixels in holes")
 	rest, err := parseFlags(fs, benchUsage, args, stdout)
 	if err != nil {
 		return err
@@ -55,6 +58,9 @@ func cmdBench(args []string, stdout io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *trainStep {
+		return benchTrain(stdout, w, *size, *batch, *warmup, *runs)
 	}
 	g, err := lama.New(w)
 	if err != nil {
@@ -81,11 +87,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 			times = append(times, float64(time.Since(start).Microseconds())/1000)
 		}
 	}
-	slices.Sort(times)
-	med := times[len(times)/2]
-	if len(times)%2 == 0 {
-		med = (times[len(times)/2-1] + times[len(times)/2]) / 2
-	}
+	med := median(times)
 	gflop := c.FLOPs(*size, *size) * float64(*batch) / 1e9
 	fmt.Fprintf(stdout, "aerofill %s %s threads=%d size=%d batch=%d: %v, %.2f M params\n",
 		version, runtime.GOARCH, runtime.GOMAXPROCS(0), *size, *batch, c, float64(params)/1e6)
@@ -95,6 +97,60 @@ func cmdBench(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "peak memory: %.0f MB (VmHWM)\n", rss)
 	fmt.Fprintf(stdout, "forward_ms_median=%.1f peak_rss_mb=%.0f\n", med, rss)
 	return nil
+}
+
+// benchTrain times training steps of w's architecture (train.Step) and
+// ends with the line train_step_ms_median=<ms>.
+func benchTrain(stdout io.Writer, w *lama.Weights, size, batch, warmup, runs int) error {
+	c := w.Config
+	if size%c.Multiple() != 0 {
+		return usagef("--size %d is not a multiple of %d", size, c.Multiple())
+	}
+	m, err := train.NewModel(w)
+	if err != nil {
+		return err
+	}
+	x, truth, mask := train.RandomBatch(batch, size, 1)
+	grad := tensor.New(truth.N, truth.C, truth.H, truth.W)
+	opt := train.NewAdam(1e-4)
+	debug.FreeOSMemory()
+	var wall, cpu []float64
+	for i := 0; i < warmup+runs; i++ {
+		start, cpu0 := time.Now(), processCPU()
+		if _, err := train.Step(m, opt, grad, x, truth, mask); err != nil {
+			return err
+		}
+		if i >= warmup {
+			wall = append(wall, float64(time.Since(start).Microseconds())/1000)
+			cpu = append(cpu, float64((processCPU()-cpu0).Microseconds())/1000)
+		}
+	}
+	med := median(wall)
+	fmt.Fprintf(stdout, "aerofill %s %s threads=%d size=%d batch=%d: training step of %v, %.2f M params\n",
+		version, runtime.GOARCH, runtime.GOMAXPROCS(0), size, batch, c, float64(m.NumParams())/1e6)
+	fmt.Fprintf(stdout, "step (forward, masked MSE, backward, Adam): median %.0f ms, min %.0f, max %.0f over %d runs; CPU median %.0f ms; %.2f images/s\n",
+		med, slices.Min(wall), slices.Max(wall), len(wall), median(cpu), float64(batch)*1000/med)
+	fmt.Fprintf(stdout, "peak memory: %.0f MB (VmHWM)\n", peakRSSMB())
+	fmt.Fprintf(stdout, "train_step_ms_median=%.1f\n", med)
+	return nil
+}
+
+// median returns the median of v (v is sorted in place).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+// processCPU is the CPU time the process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // parseConfig reads a --config value.

@@ -5,10 +5,11 @@ LaMa's generator: forward, masked MSE, backward, Adam) and reports, like
 aerofill's BenchmarkTrainStep, the median wall time and the process CPU
 time per step, so that the two can be compared on a busy machine.
 
-    /usr/bin/python3 train/testdata/torch_train_bench.py --size 256 --batch 4 --ngf 64 --blocks 9 --runs 3
+    /usr/bin/python3 train/testdata/torch_train_bench.py --size 256 --batch 4 --ngf 64 --down 3 --blocks 9 --runs 3
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -25,12 +26,13 @@ def main():
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--ngf", type=int, default=64)
     p.add_argument("--blocks", type=int, default=9)
+    p.add_argument("--down", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    model = torch_lama.randomize(torch_lama.Generator(a.ngf, 3, a.blocks))
+    model = torch_lama.randomize(torch_lama.Generator(a.ngf, a.down, a.blocks))
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     x = torch.rand(a.batch, 4, a.size, a.size)
@@ -52,9 +54,10 @@ def main():
         step()
         wall.append((time.perf_counter() - w0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
-    print(f"torch {torch.__version__} ngf={a.ngf} blocks={a.blocks} size={a.size} batch={a.batch} threads={a.threads} "
-          f"wall_ms={[round(v) for v in wall]} cpu_ms={[round(v) for v in cpu]}")
-    print(f"wall_ms_median={statistics.median(wall):.0f} cpu_ms_median={statistics.median(cpu):.0f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"torch {torch.__version__} ngf={a.ngf} down={a.down} blocks={a.blocks} size={a.size} batch={a.batch} threads={a.threads} "
+          f"wall_ms={[round(v) for v in wall]} cpu_ms={[round(v) for v in cpu]} peak_rss_mb={peak:.0f}")
+    print(f"wall_ms_median={statistics.median(wall):.0f} cpu_ms_median={statistics.median(cpu):.0f} peak_rss_mb={peak:.0f}")
 
 
 if __name__ == "__main__":
