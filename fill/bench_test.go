@@ -13,6 +13,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/aerofill/aerofill/internal/cpuclock"
 )
 
 // Speed, ours and the peers' side by side:
@@ -122,12 +124,12 @@ func TestPeerSpeed(t *testing.T) {
 				for i := range bands {
 					copy(bands[i], src[i])
 				}
-				start, c0 := time.Now(), cpuTime()
+				start, c0 := time.Now(), cpuclock.Process()
 				if err := tf.f.Fill(bands, size, size, mask); err != nil {
 					t.Fatal(err)
 				}
 				ms = append(ms, float64(time.Since(start).Microseconds())/1000)
-				cpu = append(cpu, float64((cpuTime()-c0).Microseconds())/1000)
+				cpu = append(cpu, float64((cpuclock.Process()-c0).Microseconds())/1000)
 			}
 			if ours[tf.name] == nil {
 				ours[tf.name] = map[int][2]float64{}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerofill/aerofill/internal/cpuclock"
 	"github.com/aerofill/aerofill/tensor"
 	"golang.org/x/sys/unix"
 )
@@ -50,15 +51,6 @@ func threadCPU() float64 {
 	return float64(ts.Sec) + float64(ts.Nsec)*1e-9
 }
 
-// procCPU returns the CPU time consumed by all threads of the process.
-func procCPU() float64 {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)*1e-6
-}
-
 // bestOf runs fn trials times and returns the fastest wall time and the
 // fastest CPU time (of the calling thread if thread, else of the whole
 // process), in seconds. On a shared machine
@@ -67,7 +59,7 @@ func procCPU() float64 {
 // the better figure for single-threaded runs (where all work is on this
 // thread). With BENCH_MEDIAN=1 both are medians instead.
 func bestOf(trials int, thread bool, fn func()) (wall, cpu float64) {
-	cpuTime := procCPU
+	cpuTime := func() float64 { return cpuclock.Process().Seconds() }
 	if thread {
 		cpuTime = threadCPU
 	}

@@ -3,10 +3,10 @@ package raster
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aerofill/aerofill/internal/cpuclock"
 	"github.com/aerofill/aerofill/internal/shared"
 )
 
@@ -37,7 +37,7 @@ func BenchmarkReadScene(b *testing.B) {
 			r.Close()
 			bands := makeNative(in.Type, in.Bands, in.Width*in.Height)
 			b.SetBytes(int64(in.Width * in.Height * in.Bands * in.Type.Size()))
-			cpu := cpuTime()
+			cpu := cpuclock.Process()
 			for b.Loop() {
 				r, err := Open(path)
 				if err != nil {
@@ -71,17 +71,9 @@ func BenchmarkReadFloat32(b *testing.B) {
 	}
 }
 
-// cpuTime is the CPU time (user and system) the process has used so far.
-// On a shared machine it is steadier than wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU adds the CPU milliseconds per iteration since start.
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(cpuclock.Process()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkWrite writes a 2048×2048 RGB scene (the JPEG one, decoded) as a
@@ -109,7 +101,7 @@ func BenchmarkWrite(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(bands) * len(bands[0])))
-			cpu := cpuTime()
+			cpu := cpuclock.Process()
 			for b.Loop() {
 				w, err := Create(out, in, opt)
 				if err != nil {

@@ -10,11 +10,11 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aerofill/aerofill/fill"
+	"github.com/aerofill/aerofill/internal/cpuclock"
 	"github.com/aerofill/aerofill/raster"
 	"github.com/aerofill/aerofill/restore/internal/scenegen"
 )
@@ -68,12 +68,12 @@ func TestBigScene(t *testing.T) {
 	debug.FreeOSMemory()
 	resetPeakRSS(t)
 	before := rssKB(t, "VmHWM")
-	cpu0 := cpuTime()
+	cpu0 := cpuclock.Process()
 	st, err := RestoreScene(context.Background(), in, out, SceneOptions{Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cpuclock.Process() - cpu0
 	peak := rssKB(t, "VmHWM")
 	mp := float64(st.Width) * float64(st.Height) / 1e6
 	// The machine is shared: CPU time says more than wall time.
@@ -120,13 +120,6 @@ func naipGeo(t *testing.T) *raster.Geo {
 	}
 	defer r.Close()
 	return r.Info().Geo
-}
-
-// cpuTime is the user and system time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // resetPeakRSS resets the kernel's peak resident set size (VmHWM) of this

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/aerofill/aerofill/fill"
+	"github.com/aerofill/aerofill/internal/cpuclock"
 	"github.com/aerofill/aerofill/lama"
 	"github.com/aerofill/aerofill/raster"
 )
@@ -77,12 +78,12 @@ func TestTileSweep(t *testing.T) {
 			runtime.GC()
 			debug.FreeOSMemory()
 			resetPeakRSS(t)
-			cpu0 := cpuTime()
+			cpu0 := cpuclock.Process()
 			st, err := RestoreScene(context.Background(), in, out, SceneOptions{Method: method, Tile: tile, Overlap: overlap, Mask: MaskFile, MaskPath: maskPath})
 			if err != nil {
 				t.Fatal(err)
 			}
-			cpu := cpuTime() - cpu0
+			cpu := cpuclock.Process() - cpu0
 			peak := rssKB(t, "VmHWM")
 			_, res := readAll(t, out)
 			area := 0

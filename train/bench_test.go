@@ -3,10 +3,10 @@ package train
 import (
 	"flag"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aerofill/aerofill/internal/cpuclock"
 	"github.com/aerofill/aerofill/lama"
 	"github.com/aerofill/aerofill/tensor"
 )
@@ -43,23 +43,14 @@ func BenchmarkTrainStep(b *testing.B) {
 	var times, cpus []float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t0, c0 := time.Now(), cpuTime()
+		t0, c0 := time.Now(), cpuclock.Process()
 		step()
 		times = append(times, time.Since(t0).Seconds()*1000)
-		cpus = append(cpus, (cpuTime()-c0).Seconds()*1000)
+		cpus = append(cpus, (cpuclock.Process()-c0).Seconds()*1000)
 		b.Logf("step %d: %.0f ms, CPU %.0f ms", i, times[i], cpus[i])
 	}
 	sort.Float64s(times)
 	sort.Float64s(cpus)
 	b.ReportMetric(times[len(times)/2], "ms/step-median")
 	b.ReportMetric(cpus[len(cpus)/2], "cpu-ms/step-median")
-}
-
-// cpuTime is the process's user plus system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/aerofill/aerofill/internal/cpuclock"
 	"github.com/aerofill/aerofill/lama"
 	"github.com/aerofill/aerofill/tensor"
 	"github.com/aerofill/aerofill/train"
@@ -116,13 +116,13 @@ func benchTrain(stdout io.Writer, w *lama.Weights, size, batch, warmup, runs int
 	debug.FreeOSMemory()
 	var wall, cpu []float64
 	for i := 0; i < warmup+runs; i++ {
-		start, cpu0 := time.Now(), processCPU()
+		start, cpu0 := time.Now(), cpuclock.Process()
 		if _, err := train.Step(m, opt, grad, x, truth, mask); err != nil {
 			return err
 		}
 		if i >= warmup {
 			wall = append(wall, float64(time.Since(start).Microseconds())/1000)
-			cpu = append(cpu, float64((processCPU()-cpu0).Microseconds())/1000)
+			cpu = append(cpu, float64((cpuclock.Process()-cpu0).Microseconds())/1000)
 		}
 	}
 	med := median(wall)
@@ -142,15 +142,6 @@ func median(v []float64) float64 {
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
 	return v[len(v)/2]
-}
-
-// processCPU is the CPU time the process has used, user and system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // parseConfig reads a --config value.
