@@ -220,12 +220,7 @@ func TestResidualLearnsOneBatch(t *testing.T) {
 	grad := tensor.New(2, 3, 32, 32)
 	var first, last float64
 	for step := 0; step < 150; step++ {
-		m.ZeroGrad()
-		out, err := m.Forward(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loss, err := MaskedMSE(grad, out, truth, mask)
+		loss, err := Step(m, opt, grad, x, truth, mask)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,12 +228,6 @@ func TestResidualLearnsOneBatch(t *testing.T) {
 			first = loss
 		}
 		last = loss
-		if err := m.Backward(grad); err != nil {
-			t.Fatal(err)
-		}
-		if err := opt.Update(m.Params()); err != nil {
-			t.Fatal(err)
-		}
 	}
 	t.Logf("masked MSE %.4g → %.4g", first, last)
 	if last > first/4 {
