@@ -56,7 +56,7 @@ func BenchmarkMulPacked(b *testing.B) {
 				continue
 			}
 			pa := new(PackedA)
-			pa.packWith(kern, kern.kc, s.m, s.k, a, s.k, false, 1)
+			pa.packWith(kern, kern.kc, s.m, s.k, a, s.k, false, 1, 1)
 			mb := matrixB{b: bm, ldb: s.n}
 			for _, threads := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%dx%dx%d/%s/t%d", s.m, s.k, s.n, kern.name, threads), func(b *testing.B) {

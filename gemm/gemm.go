@@ -100,7 +100,7 @@ func sgemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alp
 		scaleC(m, n, beta, c, ldc)
 	}
 	pa := getPackedA()
-	pa.packWith(kern, kern.kc, m, k, a, lda, transA, alpha)
+	pa.packWith(kern, kern.kc, m, k, a, lda, transA, alpha, threads)
 	mb := matrixB{b: b, ldb: ldb, trans: transB}
 	ep := Epilogue{Accumulate: accumulate}
 	mulPacked(pa, n, &mb, c, ldc, &ep, threads)

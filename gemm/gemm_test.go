@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -188,7 +189,7 @@ func TestMulPackedEpilogue(t *testing.T) {
 			}
 			for _, kern := range kernels {
 				pa := new(PackedA)
-				pa.packWith(kern, kern.kc, m, k, a, k, false, 1)
+				pa.packWith(kern, kern.kc, m, k, a, k, false, 1, 2)
 				for _, threads := range []int{1, 2} {
 					got := append([]float32(nil), c0...)
 					mb := matrixB{b: b, ldb: n}
@@ -307,5 +308,33 @@ func TestSigmoid(t *testing.T) {
 	}
 	if v := Sigmoid(float32(math.NaN())); v == v {
 		t.Errorf("Sigmoid(NaN) = %v", v)
+	}
+}
+
+// TestPackParallel checks that packing A on several goroutines writes the
+// same panels as one, for a matrix large enough to be split, with a last
+// panel of padding rows, plain and transposed.
+func TestPackParallel(t *testing.T) {
+	const m, k = 301, 517
+	a := make([]float32, m*k)
+	for i := range a {
+		a[i] = float32(i%97) - 48
+	}
+	for _, kern := range kernels {
+		for _, trans := range []bool{false, true} {
+			lda := k
+			if trans {
+				lda = m // a read as k×m, transposed
+			}
+			one, many := new(PackedA), new(PackedA)
+			one.packWith(kern, kern.kc, m, k, a, lda, trans, 0.5, 1)
+			many.packWith(kern, kern.kc, m, k, a, lda, trans, 0.5, 3)
+			if len(one.data) < 2*packPerThread {
+				t.Fatalf("%s: %d packed values do not reach the split size", kern.name, len(one.data))
+			}
+			if !slices.Equal(one.data, many.data) {
+				t.Errorf("%s trans=%v: packing on 3 goroutines differs from 1", kern.name, trans)
+			}
+		}
 	}
 }

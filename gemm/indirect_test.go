@@ -105,7 +105,7 @@ func TestMulIndirectBlock(t *testing.T) {
 		for _, s := range sizes {
 			a := randSlice(r, s.m*s.k)
 			pa := new(PackedA)
-			pa.packWith(kern, s.kc, s.m, s.k, a, s.k, false, 1)
+			pa.packWith(kern, s.kc, s.m, s.k, a, s.k, false, 1, 1)
 			rowStride := s.n + 5
 			data := randSlice(r, (s.rows-1)*rowStride+s.n+200)
 			off := make([]int, s.k)

@@ -23,7 +23,7 @@ func PackA(m, k int, a []float32, lda int) *PackedA {
 	checkMatrix("PackA", "A", m, k, a, lda)
 	p := new(PackedA)
 	kern := kernelFor(m)
-	p.packWith(kern, kern.kc, m, k, a, lda, false, 1)
+	p.packWith(kern, kern.kc, m, k, a, lda, false, 1, maxThreads())
 	return p
 }
 
@@ -36,7 +36,7 @@ func PackABlocks(m, k, kc int, a []float32, lda int, n int) *PackedA {
 		panic(fmt.Sprintf("gemm: PackABlocks: block depth %d", kc))
 	}
 	p := new(PackedA)
-	p.packWith(indirectKernelFor(m, n), kc, m, k, a, lda, false, 1)
+	p.packWith(indirectKernelFor(m, n), kc, m, k, a, lda, false, 1, maxThreads())
 	return p
 }
 
@@ -84,8 +84,9 @@ func (p *PackedA) Rows() int { return p.m }
 func (p *PackedA) Cols() int { return p.k }
 
 // packWith packs alpha·op(A) for kernel kern in K blocks of depth kc,
-// reusing p.data when it is large enough.
-func (p *PackedA) packWith(kern *microKernel, kc int, m, k int, a []float32, lda int, trans bool, alpha float32) {
+// reusing p.data when it is large enough. Large matrices are packed by up
+// to threads goroutines, each taking a run of row panels.
+func (p *PackedA) packWith(kern *microKernel, kc int, m, k int, a []float32, lda int, trans bool, alpha float32, threads int) {
 	mr := kern.mr
 	p.m, p.k, p.kern, p.kc = m, k, kern, kc
 	p.mPad = (m + mr - 1) / mr * mr
@@ -94,9 +95,22 @@ func (p *PackedA) packWith(kern *microKernel, kc int, m, k int, a []float32, lda
 		p.data = make([]float32, n)
 	}
 	p.data = p.data[:n]
+	panels := p.mPad / mr
+	parts := max(1, min(threads, panels, n/packPerThread))
+	Parallel(parts, func(part int) {
+		p.packPanels(part*panels/parts*mr, (part+1)*panels/parts*mr, a, lda, trans, alpha)
+	})
+}
+
+// packPerThread is the least number of packed values worth a goroutine.
+const packPerThread = 1 << 16
+
+// packPanels packs the row panels that start in [ir0, ir1), every K block.
+func (p *PackedA) packPanels(ir0, ir1 int, a []float32, lda int, trans bool, alpha float32) {
+	mr, m, k := p.kern.mr, p.m, p.k
 	for pc := 0; pc < k; pc += p.kc {
 		kc := min(p.kc, k-pc)
-		for ir := 0; ir < p.mPad; ir += mr {
+		for ir := ir0; ir < ir1; ir += mr {
 			dst := p.panel(pc, ir)[:kc*mr]
 			for i := 0; i < mr; i++ {
 				row := ir + i
