@@ -16,13 +16,13 @@ type Pair struct {
 	T              float64 // paired t statistic: Mean / (sd / √N); ±Inf when every difference is equal
 }
 
-// Paired compares each method of the overall ranking (Leaderboard's
-// "all" group) with the one ranked just below it, then every other method
-// with the first one run (the first row's: the baseline a user lists
-// first), where that pair is not among the first.
-func Paired(rows []Row) []Pair {
+// Paired compares each method of the overall ranking (board's "all"
+// group, board being Leaderboard(rows)) with the one ranked just below it,
+// then every other method with the first one run (the first row's: the
+// baseline a user lists first), where that pair is not among the first.
+func Paired(board []Entry, rows []Row) []Pair {
 	var order []string
-	for _, e := range Leaderboard(rows) {
+	for _, e := range board {
 		if e.Group == "all" {
 			order = append(order, e.Method)
 		}

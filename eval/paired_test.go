@@ -25,7 +25,7 @@ func TestPaired(t *testing.T) {
 	// A case only one method scored, and an infinite PSNR, are left out.
 	rows = append(rows, Row{Case: 9, Method: "a", Result: metrics.Result{PSNR: 50}})
 	rows = append(rows, Row{Case: 10, Method: "a", Result: metrics.Result{PSNR: math.Inf(1)}}, Row{Case: 10, Method: "b", Result: metrics.Result{PSNR: 30}})
-	ps := Paired(rows)
+	ps := Paired(Leaderboard(rows), rows)
 	// c ran first: a, two places above it, is also paired with it.
 	if len(ps) != 3 || ps[2].Method != "a" || ps[2].Versus != "c" || math.Abs(ps[2].Mean-1.5) > 1e-12 || ps[2].Wins != 4 {
 		t.Fatalf("pairs %+v, want a vs b, b vs c, a vs c (mean 1.5, 4 wins)", ps)

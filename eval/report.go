@@ -43,13 +43,14 @@ func WriteReport(dir string, meta Meta, rows []Row, examples []Example) error {
 		return err
 	}
 	board := Leaderboard(rows)
+	pairs := Paired(board, rows)
 	write := func(name string, fill func(io.Writer) error) error {
 		if err := atomicfile.Write(filepath.Join(dir, name), fill); err != nil {
 			return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 		}
 		return nil
 	}
-	if err := write("leaderboard.md", func(w io.Writer) error { return Markdown(w, meta, rows) }); err != nil {
+	if err := write("leaderboard.md", func(w io.Writer) error { return Markdown(w, meta, board, pairs) }); err != nil {
 		return err
 	}
 	if err := write("leaderboard.csv", func(w io.Writer) error { return boardCSV(w, board) }); err != nil {
@@ -58,7 +59,7 @@ func WriteReport(dir string, meta Meta, rows []Row, examples []Example) error {
 	if err := write("results.csv", func(w io.Writer) error { return rowsCSV(w, rows) }); err != nil {
 		return err
 	}
-	if err := write("results.json", func(w io.Writer) error { return writeJSON(w, meta, board, rows) }); err != nil {
+	if err := write("results.json", func(w io.Writer) error { return writeJSON(w, meta, board, pairs, rows) }); err != nil {
 		return err
 	}
 	if err := plotByFamily(filepath.Join(dir, "psnr_by_family.png"), board); err != nil {
@@ -75,8 +76,8 @@ func WriteReport(dir string, meta Meta, rows []Row, examples []Example) error {
 }
 
 // Markdown writes the leaderboard as Markdown tables, overall then per family.
-func Markdown(w io.Writer, meta Meta, rows []Row) error {
-	board := Leaderboard(rows)
+// pairs are Paired(board, rows), written after the tables.
+func Markdown(w io.Writer, meta Meta, board []Entry, pairs []Pair) error {
 	fmt.Fprintf(w, "# %s\n\n", meta.Title)
 	if meta.Command != "" {
 		fmt.Fprintf(w, "`%s`\n\n", meta.Command)
@@ -101,9 +102,9 @@ func Markdown(w io.Writer, meta Meta, rows []Row) error {
 		fmt.Fprintf(w, "| %d | %s | %.2f | %.2f | %.2f | %.4f | %.2f | %.1f | %.1f | %d |\n", rank, e.Method, e.PSNR, e.PSNRFromMSE,
 			e.PSNRHole, e.SSIM, e.MAE, 100*e.HoleFraction, e.Millis, e.N)
 	}
-	if ps := Paired(rows); len(ps) > 0 {
+	if len(pairs) > 0 {
 		fmt.Fprintf(w, "\n## Paired differences\n\nEach method against the next in the overall ranking, then against the first method listed, case by case (whole-image PSNR, dB); |t| above ≈2 is unlikely to be chance.\n\n| method | vs | mean Δ | median Δ | wins | losses | n | paired t |\n|---|---|---|---|---|---|---|---|\n")
-		for _, p := range ps {
+		for _, p := range pairs {
 			fmt.Fprintf(w, "| %s | %s | %+.3f | %+.3f | %d | %d | %d | %.1f |\n", p.Method, p.Versus, p.Mean, p.Median, p.Wins, p.Losses, p.N, p.T)
 		}
 	}
@@ -141,7 +142,7 @@ func jnum(v float64) *float64 {
 	return &v
 }
 
-func writeJSON(w io.Writer, meta Meta, board []Entry, rows []Row) error {
+func writeJSON(w io.Writer, meta Meta, board []Entry, pairs []Pair, rows []Row) error {
 	type jentry struct {
 		Group, Method                          string
 		N                                      int
@@ -172,7 +173,7 @@ func writeJSON(w io.Writer, meta Meta, board []Entry, rows []Row) error {
 		out.Leaderboard = append(out.Leaderboard, jentry{e.Group, e.Method, e.N, jnum(e.PSNR), jnum(e.PSNRFromMSE), jnum(e.PSNRHole),
 			jnum(e.SSIM), jnum(e.MAE), jnum(e.HoleFraction), jnum(e.Millis)})
 	}
-	for _, p := range Paired(rows) {
+	for _, p := range pairs {
 		out.Paired = append(out.Paired, jpair{p.Method, p.Versus, p.N, p.Wins, p.Losses, jnum(p.Mean), jnum(p.Median), jnum(p.T)})
 	}
 	for _, r := range rows {

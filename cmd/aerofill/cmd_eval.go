@@ -136,7 +136,8 @@ func cmdEval(args []string, stdout io.Writer) error {
 	if err := eval.WriteReport(*out, meta, rows, examples); err != nil {
 		return err
 	}
-	if err := eval.Markdown(stdout, meta, rows); err != nil {
+	board := eval.Leaderboard(rows)
+	if err := eval.Markdown(stdout, meta, board, eval.Paired(board, rows)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nreport: %s/report.html (and leaderboard.md, leaderboard.csv, results.csv, results.json)\n", *out)
