@@ -86,6 +86,14 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	sgemm(activeKernel, maxThreads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// SgemmThreads is Sgemm on at most threads threads (1: the calling
+// goroutine only), for callers that already split their work between
+// goroutines.
+func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs("Sgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	sgemm(activeKernel, max(1, threads), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
 // sgemm is Sgemm on micro-kernel kern and at most threads threads.
 func sgemm(kern *microKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {

@@ -60,6 +60,7 @@ func main() {
 	for _, s := range shapes {
 		gen(&b, s)
 	}
+	genDot(&b, "dotAVX512x4x6", 4, 6)
 	if err := os.WriteFile("kernel_amd64.s", b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -238,6 +239,78 @@ func gen(b *bytes.Buffer, s shape) {
 	fmt.Fprintf(b, "done:\n")
 	p("VZEROUPPER")
 	p("RET")
+}
+
+// genDot writes a dot-product kernel (dot.go): mr rows of A by nr rows of
+// B, both read in place along K, one zmm accumulator of 16 lane sums per
+// pair, added to acc at the end.
+//
+//	func name(nv int, a *float32, aoff *int, b *float32, boff *int, acc *float32, tail int)
+func genDot(b *bytes.Buffer, name string, mr, nr int) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	aRegs := []string{"R8", "R9", "R10", "R11"}[:mr]
+	bRegs := []string{"R12", "R13", "R14", "SI", "DI", "BX"}[:nr]
+	if mr*nr+mr+2 > 32 {
+		log.Fatalf("%s: %d accumulators do not fit", name, mr*nr)
+	}
+	fmt.Fprintf(b, "\n// func %s(nv int, a *float32, aoff *int, b *float32, boff *int, acc *float32, tail int)\n", name)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	rows := func(base, offs string, regs []string) {
+		p("MOVQ %s, AX", base)
+		p("MOVQ %s, DX", offs)
+		for i, r := range regs {
+			p("MOVQ %d(DX), %s", 8*i, r)
+			p("LEAQ (AX)(%s*4), %s", r, r)
+		}
+	}
+	rows("a+8(FP)", "aoff+16(FP)", aRegs)
+	rows("b+24(FP)", "boff+32(FP)", bRegs)
+	for r := 0; r < mr*nr; r++ {
+		p("VPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	p("MOVQ nv+0(FP), CX")
+	p("XORQ DX, DX")
+	p("TESTQ CX, CX")
+	p("JZ tail")
+	body := func(load string) {
+		for i, r := range aRegs {
+			p("%s (%s)(DX*1), %sZ%d", load, r, mask(load), mr*nr+i)
+		}
+		for j, r := range bRegs {
+			breg := mr*nr + mr + j%2
+			p("%s (%s)(DX*1), %sZ%d", load, r, mask(load), breg)
+			for i := range aRegs {
+				p("VFMADD231PS Z%d, Z%d, Z%d", breg, mr*nr+i, i*nr+j)
+			}
+		}
+	}
+	fmt.Fprintf(b, "loop:\n")
+	body("VMOVUPS")
+	p("ADDQ $64, DX")
+	p("DECQ CX")
+	p("JNZ loop")
+	fmt.Fprintf(b, "tail:\n")
+	p("MOVQ tail+48(FP), AX")
+	p("TESTQ AX, AX")
+	p("JZ store")
+	p("KMOVW AX, K1")
+	body("VMOVUPS.Z")
+	fmt.Fprintf(b, "store:\n")
+	p("MOVQ acc+40(FP), AX")
+	for r := 0; r < mr*nr; r++ {
+		p("VADDPS %d(AX), Z%d, Z%d", 64*r, r, r)
+		p("VMOVUPS Z%d, %d(AX)", r, 64*r)
+	}
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// mask is the mask operand of a load: K1 for the zeroing tail loads.
+func mask(load string) string {
+	if load == "VMOVUPS.Z" {
+		return "K1, "
+	}
+	return ""
 }
 
 func log2(n int) int {

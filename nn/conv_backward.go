@@ -71,12 +71,15 @@ func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *t
 		// A 1×1 convolution with stride 1 and no padding: cols(src) is src.
 		for n := 0; n < src.N; n++ {
 			x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
-			if dW != nil {
+			if dW != nil && !useDotRows {
 				gemm.Sgemm(false, true, c.OutC, ck, p, 1, dy, p, x, p, 1, dW, ck)
 			}
 			if dSrc != nil {
 				gemm.Sgemm(true, false, ck, p, c.OutC, 1, c.Weight, ck, dy, p, 1, dSrc.Channels(n, 0, c.InC), p)
 			}
+		}
+		if dW != nil && useDotRows {
+			g.patchProducts(dW, ck, ddst, src)
 		}
 		return
 	}
@@ -84,38 +87,66 @@ func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *t
 	if transposed {
 		c.backwardDataTransposed(dSrc, ddst, &g)
 	}
+	if dW != nil {
+		c.backwardWeights(dW, src, ddst, &g)
+	}
+	if dSrc == nil || transposed {
+		return
+	}
 	band := max(1, min(ho, patchBudget/max(1, ck*wo)))
 	colsBuf := getBackwardScratch(ck * band * wo)
 	defer putBackwardScratch(colsBuf)
 	cols := *colsBuf
-	// dWᵀ = cols · ddstᵀ: the long patch matrix is the GEMM's A, packed
-	// row by row, and only the short ddst is read transposed.
-	var dWT []float32
-	if dW != nil {
-		buf := getBackwardScratch(ck * c.OutC)
-		defer putBackwardScratch(buf)
-		dWT = *buf
-		clear(dWT)
-	}
 	for n := 0; n < src.N; n++ {
-		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+		dy := ddst.Channels(n, 0, c.OutC)
 		for y0 := 0; y0 < ho; y0 += band {
 			rows := min(band, ho-y0)
 			pc := rows * wo
 			m := cols[:ck*pc]
-			if dW != nil {
-				g.unfold(m, x, y0, rows)
-				gemm.Sgemm(false, true, ck, c.OutC, pc, 1, m, pc, dy[y0*wo:], p, 1, dWT, c.OutC)
-			}
-			if dSrc != nil && !transposed {
-				gemm.Sgemm(true, false, ck, pc, c.OutC, 1, c.Weight, ck, dy[y0*wo:], p, 0, m, pc)
-				g.fold(dSrc.Channels(n, 0, c.InC), m, y0, rows)
-			}
+			gemm.Sgemm(true, false, ck, pc, c.OutC, 1, c.Weight, ck, dy[y0*wo:], p, 0, m, pc)
+			g.fold(dSrc.Channels(n, 0, c.InC), m, y0, rows)
 		}
 	}
-	if dW != nil {
-		addTransposed(dW, dWT, ck, c.OutC)
+}
+
+// backwardWeights adds the weight gradient dW += ddst · cols(src)ᵀ,
+// computed as dWᵀ = cols · ddstᵀ with the long patch matrix as the GEMM's
+// A (packed row by row) and only the short ddst read transposed. The
+// input channels are split between threads: each unfolds and multiplies
+// the patch rows of its own channels, band by band, on its own goroutine,
+// and writes its own rows of dWᵀ, so there is one fork and join per call
+// and every value is summed in the same order whatever the thread count.
+func (c *Conv2D) backwardWeights(dW []float32, src, ddst *tensor.Tensor, g *patchGeom) {
+	if useDotRows {
+		g.patchProducts(dW, g.rows(), ddst, src)
+		return
 	}
+	kk, ck, wo, p := g.kh*g.kw, g.rows(), g.wo, g.ho*g.wo
+	buf := getBackwardScratch(ck * c.OutC)
+	defer putBackwardScratch(buf)
+	dWT := *buf
+	clear(dWT)
+	// The bands depend on the whole patch matrix, not a thread's share:
+	// they set the order of the sums.
+	band := max(1, min(g.ho, patchBudget/max(1, ck*wo)))
+	threads := min(gemm.MaxThreads(), g.c)
+	gemm.Parallel(threads, func(t int) {
+		c0, c1 := t*g.c/threads, (t+1)*g.c/threads
+		rows := (c1 - c0) * kk
+		colsBuf := getBackwardScratch(rows * band * wo)
+		defer putBackwardScratch(colsBuf)
+		out := dWT[c0*kk*c.OutC:]
+		for n := 0; n < src.N; n++ {
+			x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+			for y0 := 0; y0 < g.ho; y0 += band {
+				pc := min(band, g.ho-y0) * wo
+				m := (*colsBuf)[:rows*pc]
+				g.unfoldChannels(m, x, y0, min(band, g.ho-y0), c0, c1)
+				gemm.SgemmThreads(1, false, true, rows, c.OutC, pc, 1, m, pc, dy[y0*wo:], p, 1, out, c.OutC)
+			}
+		}
+	})
+	addTransposed(dW, dWT, ck, c.OutC)
 }
 
 // addTransposed adds the transpose of the r×c matrix t to the c×r matrix d.
@@ -210,26 +241,57 @@ func (c *ConvTranspose2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src
 	if dW == nil && dSrc == nil {
 		return
 	}
+	if dW != nil {
+		c.backwardWeights(dW, src, ddst, &g)
+	}
+	if dSrc == nil {
+		return
+	}
 	band := max(1, min(src.H, patchBudget/max(1, ck*src.W)))
 	colsBuf := getBackwardScratch(ck * band * src.W)
 	defer putBackwardScratch(colsBuf)
 	cols := *colsBuf
 	for n := 0; n < src.N; n++ {
-		x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+		dy, dx := ddst.Channels(n, 0, c.OutC), dSrc.Channels(n, 0, c.InC)
 		for y0 := 0; y0 < src.H; y0 += band {
 			rows := min(band, src.H-y0)
 			pc := rows * src.W
 			m := cols[:ck*pc]
 			g.unfold(m, dy, y0, rows)
-			if dSrc != nil {
-				dx := dSrc.Channels(n, 0, c.InC)
-				gemm.Sgemm(false, false, c.InC, pc, ck, 1, c.Weight, ck, m, pc, 1, dx[y0*src.W:], p)
-			}
-			if dW != nil {
-				gemm.Sgemm(false, true, c.InC, ck, pc, 1, x[y0*src.W:], p, m, pc, 1, dW, ck)
-			}
+			gemm.Sgemm(false, false, c.InC, pc, ck, 1, c.Weight, ck, m, pc, 1, dx[y0*src.W:], p)
 		}
 	}
+}
+
+// backwardWeights adds the weight gradient dW += src · cols(ddst)ᵀ of a
+// transposed convolution whose patch geometry (over ddst) is g. The output
+// channels are split between threads: each unfolds the patch rows of its
+// own channels band by band and writes its own columns of dW, one fork and
+// join per call, every value summed in the same order whatever the thread
+// count.
+func (c *ConvTranspose2D) backwardWeights(dW []float32, src, ddst *tensor.Tensor, g *patchGeom) {
+	if useDotRows {
+		g.patchProducts(dW, g.rows(), src, ddst)
+		return
+	}
+	kk, ck, w, p := c.K*c.K, g.rows(), src.W, src.H*src.W
+	band := max(1, min(src.H, patchBudget/max(1, ck*w))) // as in Conv2D.backwardWeights
+	threads := min(gemm.MaxThreads(), g.c)
+	gemm.Parallel(threads, func(t int) {
+		o0, o1 := t*g.c/threads, (t+1)*g.c/threads
+		rows := (o1 - o0) * kk
+		colsBuf := getBackwardScratch(rows * band * w)
+		defer putBackwardScratch(colsBuf)
+		for n := 0; n < src.N; n++ {
+			x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
+			for y0 := 0; y0 < src.H; y0 += band {
+				pc := min(band, src.H-y0) * w
+				m := (*colsBuf)[:rows*pc]
+				g.unfoldChannels(m, dy, y0, min(band, src.H-y0), o0, o1)
+				gemm.SgemmThreads(1, false, true, c.InC, rows, pc, 1, x[y0*w:], p, m, pc, 1, dW[o0*kk:], ck)
+			}
+		}
+	})
 }
 
 // checkBackward panics unless the tensors of a backward pass have the
@@ -318,14 +380,25 @@ func (g *patchGeom) inside(kx int) (lo, hi int) {
 }
 
 // unfold writes the patch-matrix columns of output rows [y0, y0+rows) of
-// the planes x (c·h·w values) into m, a (c·kh·kw)×(rows·wo) matrix.
+// the planes x (c·h·w values) into m, a (c·kh·kw)×(rows·wo) matrix,
+// spreading the channels over the cores.
 func (g *patchGeom) unfold(m, x []float32, y0, rows int) {
+	kk := g.kh * g.kw
 	pc := rows * g.wo
 	parallelChannels(g.c, func(ch int) {
+		g.unfoldChannels(m[ch*kk*pc:(ch+1)*kk*pc], x, y0, rows, ch, ch+1)
+	})
+}
+
+// unfoldChannels is unfold restricted to the channels [c0, c1), on the
+// calling goroutine: m is their (c1−c0)·kh·kw patch rows.
+func (g *patchGeom) unfoldChannels(m, x []float32, y0, rows, c0, c1 int) {
+	pc := rows * g.wo
+	for ch := c0; ch < c1; ch++ {
 		plane := x[ch*g.h*g.w : (ch+1)*g.h*g.w]
 		for ky := 0; ky < g.kh; ky++ {
 			for kx := 0; kx < g.kw; kx++ {
-				r := (ch*g.kh+ky)*g.kw + kx
+				r := ((ch-c0)*g.kh+ky)*g.kw + kx
 				lo, hi := g.inside(kx)
 				off := kx*g.dil - g.pad
 				for y := 0; y < rows; y++ {
@@ -354,7 +427,7 @@ func (g *patchGeom) unfold(m, x []float32, y0, rows int) {
 				}
 			}
 		}
-	})
+	}
 }
 
 // read returns the value of tap kx for output column x of the row src,

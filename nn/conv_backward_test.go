@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 
+	"github.com/aerofill/aerofill/gemm"
 	"github.com/aerofill/aerofill/tensor"
 )
 
@@ -196,7 +199,9 @@ func TestConv2DBackwardRefFiniteDifferences(t *testing.T) {
 	}
 }
 
-func TestConv2DBackward(t *testing.T) {
+func TestConv2DBackward(t *testing.T) { forWeightPaths(t, testConv2DBackward) }
+
+func testConv2DBackward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var cases []convGeom
 	for _, hw := range [][2]int{{1, 1}, {7, 7}, {33, 17}, {8, 33}} {
@@ -303,7 +308,9 @@ func convT2DBackwardRef64(g convTGeom, x, w, dy []float64) (dx, dw []float64) {
 	return dx, dw
 }
 
-func TestConvTranspose2DBackward(t *testing.T) {
+func TestConvTranspose2DBackward(t *testing.T) { forWeightPaths(t, testConvTranspose2DBackward) }
+
+func testConvTranspose2DBackward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	small := convTGeom{n: 2, cin: 2, h: 3, w: 4, cout: 3, k: 3, stride: 2, pad: 1, outPad: 1}
 	{
@@ -364,5 +371,54 @@ func TestConvTranspose2DBackward(t *testing.T) {
 				t.Errorf("forward disagrees with the reference: %.3g", e)
 			}
 		})
+	}
+}
+
+// TestBackwardWeightsThreadIndependent checks that the weight gradients do
+// not depend on the number of threads, bit for bit: the threads split the
+// channels, never the sums. The sizes need several bands of patch rows.
+func TestBackwardWeightsThreadIndependent(t *testing.T) {
+	forWeightPaths(t, testBackwardWeightsThreadIndependent)
+}
+
+func testBackwardWeightsThreadIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	conv := &Conv2D{InC: 13, OutC: 9, KH: 3, KW: 3, Pad: 1, Padding: PadReflect, Weight: noiseSlice(rng, 9*13*9, 1)}
+	convT := &ConvTranspose2D{InC: 9, OutC: 13, K: 3, Stride: 2, Pad: 1, OutputPadding: 1, Weight: noiseSlice(rng, 9*13*9, 1)}
+	x := noiseTensor(rng, 2, 13, 181, 203)
+	dy := noiseTensor(rng, 2, 9, 181, 203)
+	xT := noiseTensor(rng, 2, 9, 91, 102)
+	dyT := noiseTensor(rng, 2, 13, 182, 204)
+	grads := func() (dw, dwT []float32) {
+		dw, dwT = make([]float32, len(conv.Weight)), make([]float32, len(convT.Weight))
+		conv.Backward(nil, dw, nil, x, dy)
+		convT.Backward(nil, dwT, nil, xT, dyT)
+		return dw, dwT
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	dw1, dwT1 := grads()
+	for _, procs := range []int{2, 3, 5} {
+		runtime.GOMAXPROCS(procs)
+		dw, dwT := grads()
+		if !slices.Equal(dw, dw1) {
+			t.Errorf("Conv2D dW with %d threads differs from one thread's", procs)
+		}
+		if !slices.Equal(dwT, dwT1) {
+			t.Errorf("ConvTranspose2D dW with %d threads differs from one thread's", procs)
+		}
+	}
+}
+
+// forWeightPaths runs a test with the weight gradients on each path:
+// gemm.DotRows (where it has an assembly kernel) and patch matrices.
+func forWeightPaths(t *testing.T, test func(*testing.T)) {
+	defer func(v bool) { useDotRows = v }(useDotRows)
+	paths := []bool{false}
+	if gemm.FastDot() {
+		paths = append(paths, true)
+	}
+	for _, dot := range paths {
+		useDotRows = dot
+		t.Run(map[bool]string{false: "patches", true: "dotrows"}[dot], test)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 var (
 	benchNGF    = flag.Int("train.ngf", 64, "BenchmarkTrainStep: ngf")
+	benchDown   = flag.Int("train.down", 3, "BenchmarkTrainStep: downsamplings")
 	benchBlocks = flag.Int("train.blocks", 9, "BenchmarkTrainStep: blocks")
 	benchSize   = flag.Int("train.size", 256, "BenchmarkTrainStep: image side")
 	benchBatch  = flag.Int("train.batch", 4, "BenchmarkTrainStep: batch")
@@ -22,7 +23,7 @@ var (
 // Adam) at the size of torch_lama.py bench --train: by default lama-fourier
 // at 256×256, batch 4.
 func BenchmarkTrainStep(b *testing.B) {
-	cfg := lama.Config{InChannels: 4, OutChannels: 3, NGF: *benchNGF, Downsamplings: 3, Blocks: *benchBlocks, Ratio: 0.75}
+	cfg := lama.Config{InChannels: 4, OutChannels: 3, NGF: *benchNGF, Downsamplings: *benchDown, Blocks: *benchBlocks, Ratio: 0.75}
 	w, err := lama.RandomWeights(cfg, 1)
 	if err != nil {
 		b.Fatal(err)
