@@ -92,28 +92,23 @@ func (b *BatchNorm) ForwardTrain(dst, src *tensor.Tensor, st *BatchStats) {
 	st.Mean = resize(st.Mean, c)
 	st.InvStd = resize(st.InvStd, c)
 	mom, eps := b.momentum(), b.eps()
+	relu := b.Act == ActReLU
 	parallelChannels(c, func(ch int) {
-		var sum float64
+		// One pass, shifted by the channel's first value.
+		shiftBy := float64(src.Plane(0, ch)[0])
+		var s, ss float64
 		for n := 0; n < src.N; n++ {
-			sum += sum32(src.Plane(n, ch))
+			a, b := shiftedSums(src.Plane(n, ch), shiftBy)
+			s, ss = s+a, ss+b
 		}
-		mean := sum / float64(m)
-		var ss float64
-		for n := 0; n < src.N; n++ {
-			ss += sumSquares(src.Plane(n, ch), mean)
-		}
+		mean := shiftBy + s/float64(m)
+		ss = max(0, ss-s*s/float64(m)) // Σ (x − μ)²
 		variance := ss / float64(m)
 		inv := 1 / math.Sqrt(variance+eps)
 		st.Mean[ch], st.InvStd[ch] = mean, inv
 		scale, shift := b.affine(ch, mean, inv)
-		keep := b.keeper()
 		for n := 0; n < src.N; n++ {
-			s, d := src.Plane(n, ch), dst.Plane(n, ch)
-			d = d[:len(s)]
-			for i, v := range s {
-				y := v*scale + shift
-				d[i] = math.Float32frombits(math.Float32bits(y) & keep(y))
-			}
+			normalize(dst.Plane(n, ch), src.Plane(n, ch), scale, shift, relu)
 		}
 		b.RunningMean[ch] = float32((1-mom)*float64(b.RunningMean[ch]) + mom*mean)
 		b.RunningVar[ch] = float32((1-mom)*float64(b.RunningVar[ch]) + mom*ss/float64(m-1))
@@ -130,16 +125,6 @@ func (b *BatchNorm) affine(ch int, mean, inv float64) (scale, shift float32) {
 	return float32(sc), float32(float64(b.Bias[ch]) - mean*sc)
 }
 
-// keeper returns the activation as a bit mask: keep(y) is all ones where
-// the output keeps y (always, or for ReLU where y > 0) and 0 where it is
-// zeroed. Branch-free, because ReLU's pattern is unpredictable.
-func (b *BatchNorm) keeper() func(y float32) uint32 {
-	if b.Act != ActReLU {
-		return func(float32) uint32 { return ^uint32(0) }
-	}
-	return positive
-}
-
 // positive returns all ones if y > 0 and 0 otherwise (for ±0, negative
 // numbers and NaN): y > 0 exactly when its bits x satisfy
 // 1 ≤ x ≤ 0x7F800000 (+Inf), i.e. when x−1, wrapped to 32 bits, is below
@@ -147,36 +132,6 @@ func (b *BatchNorm) keeper() func(y float32) uint32 {
 func positive(y float32) uint32 {
 	d := int64(math.Float32bits(y) - 1)
 	return uint32((d - 0x7F800000) >> 63)
-}
-
-// sum32 returns Σ x, summed in float64.
-func sum32(x []float32) float64 {
-	var s0, s1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		s0 += float64(x[i])
-		s1 += float64(x[i+1])
-	}
-	if i < len(x) {
-		s0 += float64(x[i])
-	}
-	return s0 + s1
-}
-
-// sumSquares returns Σ (x − c)², summed in float64.
-func sumSquares(x []float32, c float64) float64 {
-	var s0, s1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		d0, d1 := float64(x[i])-c, float64(x[i+1])-c
-		s0 += d0 * d0
-		s1 += d1 * d1
-	}
-	if i < len(x) {
-		d := float64(x[i]) - c
-		s0 += d * d
-	}
-	return s0 + s1
 }
 
 // Backward computes the gradients of ForwardTrain given ddst = ∂L/∂dst:
@@ -203,20 +158,15 @@ func (b *BatchNorm) Backward(dSrc *tensor.Tensor, dWeight, dBias []float32, src,
 	}
 	st.GradSum = resize(st.GradSum, c)
 	m := float64(src.N * src.H * src.W)
+	relu := b.Act == ActReLU
 	parallelChannels(c, func(ch int) {
 		mean, inv := st.Mean[ch], st.InvStd[ch]
 		scale, shift := b.affine(ch, mean, inv)
-		keep := b.keeper()
-		// Σĝ and Σĝ·(x − μ), so that Σĝ·x̂ = inv·Σĝ·(x − μ).
-		var sg, sgx float64
+		// Σĝ, Σĝ·(x − μ) and Σ(x − μ), so that Σĝ·x̂ = inv·Σĝ·(x − μ).
+		var sg, sgx, sx float64
 		for n := 0; n < src.N; n++ {
-			s, g := src.Plane(n, ch), ddst.Plane(n, ch)
-			g = g[:len(s)]
-			for i, v := range s {
-				gi := float64(math.Float32frombits(math.Float32bits(g[i]) & keep(v*scale+shift)))
-				sg += gi
-				sgx += gi * (float64(v) - mean)
-			}
+			a, b, c := gradSums(src.Plane(n, ch), ddst.Plane(n, ch), scale, shift, mean, relu)
+			sg, sgx, sx = sg+a, sgx+b, sx+c
 		}
 		sgxhat := inv * sgx
 		if dBias != nil {
@@ -231,19 +181,10 @@ func (b *BatchNorm) Backward(dSrc *tensor.Tensor, dWeight, dBias []float32, src,
 		b0 := -k * sg / m
 		// Σ dSrc = k·Σĝ + a·Σ(x − μ) + M·b0: zero but for rounding, kept
 		// in float64 (see BatchStats.GradSum).
-		var sx float64
-		for n := 0; n < src.N; n++ {
-			sx += sum32(src.Plane(n, ch))
-		}
-		st.GradSum[ch] = (k*sg + m*b0) + a*(sx-m*mean)
+		st.GradSum[ch] = (k*sg + m*b0) + a*sx
 		k32, a32, b32, mean32 := float32(k), float32(a), float32(b0), float32(mean)
 		for n := 0; n < src.N; n++ {
-			s, g, d := src.Plane(n, ch), ddst.Plane(n, ch), dSrc.Plane(n, ch)
-			g, d = g[:len(s)], d[:len(s)]
-			for i, v := range s {
-				gi := math.Float32frombits(math.Float32bits(g[i]) & keep(v*scale+shift))
-				d[i] = k32*gi + a32*(v-mean32) + b32
-			}
+			gradMap(dSrc.Plane(n, ch), src.Plane(n, ch), ddst.Plane(n, ch), scale, shift, k32, a32, b32, mean32, relu)
 		}
 	})
 }
