@@ -173,8 +173,7 @@ func (c *Conv2D) backwardDataTransposed(dSrc, ddst *tensor.Tensor, g *patchGeom)
 	buf := getBackwardScratch(ddst.N * c.InC * hp * wp)
 	defer putBackwardScratch(buf)
 	padded := tensor.FromData(ddst.N, c.InC, hp, wp, *buf)
-	clear(padded.Data)
-	ct.Forward(padded, 0, ddst, 0, Epilogue{Accumulate: true})
+	ct.Forward(padded, 0, ddst, 0, Epilogue{}) // writes every pixel: no clearing
 	h, w := dSrc.H, dSrc.W
 	mode := c.Padding
 	parallelChannels(dSrc.N*c.InC, func(i int) {

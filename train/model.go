@@ -592,9 +592,10 @@ func (a *arena) get(n, c, h, w int) *tensor.Tensor {
 	return tensor.FromData(n, c, h, w, buf)
 }
 
+// zeros is get, cleared (on all cores: gradients of whole activations).
 func (a *arena) zeros(n, c, h, w int) *tensor.Tensor {
 	t := a.get(n, c, h, w)
-	clear(t.Data)
+	parallelRange(len(t.Data), func(lo, hi int) { clear(t.Data[lo:hi]) })
 	return t
 }
 
