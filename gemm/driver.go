@@ -160,57 +160,5 @@ func getBuf(pool *sync.Pool, n int) *[]float32 {
 	return &s
 }
 
-// Parallel calls fn(0), …, fn(parts-1), each on its own goroutine of a
-// small persistent pool (fn(0) on the caller's), and returns when all have
-// returned. It never blocks waiting for a busy worker: when none is idle,
-// the part runs on a new goroutine, so nested or concurrent calls cannot
-// deadlock.
-func Parallel(parts int, fn func(part int)) {
-	if parts <= 1 {
-		if parts == 1 {
-			fn(0)
-		}
-		return
-	}
-	ensureWorkers(parts - 1)
-	var wg sync.WaitGroup
-	wg.Add(parts - 1)
-	for t := 1; t < parts; t++ {
-		task := func() {
-			defer wg.Done()
-			fn(t)
-		}
-		select {
-		case workCh <- task:
-		default:
-			go task()
-		}
-	}
-	fn(0)
-	wg.Wait()
-}
-
-const maxWorkers = 64
-
-var (
-	workCh     = make(chan func())
-	workersMu  sync.Mutex
-	numWorkers int
-)
-
-// ensureWorkers starts pool workers until there are at least n (capped).
-func ensureWorkers(n int) {
-	n = min(n, maxWorkers)
-	workersMu.Lock()
-	for ; numWorkers < n; numWorkers++ {
-		go func() {
-			for task := range workCh {
-				task()
-			}
-		}()
-	}
-	workersMu.Unlock()
-}
-
 // MaxThreads is the number of threads MulPacked uses: runtime.GOMAXPROCS(0).
 func MaxThreads() int { return maxThreads() }

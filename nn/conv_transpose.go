@@ -133,7 +133,9 @@ func (c *ConvTranspose2D) prepare() *packedConvT {
 			tapsX, offX := c.phaseTaps(rx)
 			k := c.InC * len(tapsY) * len(tapsX)
 			w := make([]float32, c.OutC*k)
-			for o := 0; o < c.OutC; o++ {
+			// A strided gather (it transposes in and out channels): on
+			// all cores, as the weights are repacked every training step.
+			parallelChannels(c.OutC, func(o int) {
 				r := w[o*k : (o+1)*k]
 				j := 0
 				for i := 0; i < c.InC; i++ {
@@ -144,7 +146,7 @@ func (c *ConvTranspose2D) prepare() *packedConvT {
 						}
 					}
 				}
-			}
+			})
 			ph := convPhase{ry: ry, rx: rx}
 			if k > 0 {
 				ph.conv = newImplicitConv(w, p.bias, c.InC, c.OutC, 1, offY, offX, true)

@@ -30,72 +30,73 @@ var useDotRows = gemm.FastDot()
 
 // patchProducts adds c[i*ldc + r] += Σ_{n, q} a[n, i, q] · cols(x[n])[r, q]
 // for the patch geometry g: a is (N, M, g.ho, g.wo), x is (N, g.c, g.h,
-// g.w) and r runs over the g.c·g.kh·g.kw patch rows. The channels of x
-// are split between threads, each writing its own columns of c, so every
-// value is summed in the same order whatever the thread count.
+// g.w) and r runs over the g.c·g.kh·g.kw patch rows. Images are laid end
+// to end (A's row i of image n is zero past its g.ho rows, up to the
+// phase plane's size), so one DotRows call covers a group of images and
+// its lane sums are reduced once. The channels of x are split between
+// threads, each writing its own columns of c; the groups do not depend on
+// the split, so every value is summed in the same order whatever the
+// thread count.
 func (g *patchGeom) patchProducts(c []float32, ldc int, a, x *tensor.Tensor) {
-	s, d, kk, m := g.stride, g.dil, g.kh*g.kw, a.C
+	s, d, kk, m, nImg := g.stride, g.dil, g.kh*g.kw, a.C, a.N
 	hp := (g.ho-1)*s + (g.kh-1)*d + 1
 	wp := (g.wo-1)*s + (g.kw-1)*d + 1
 	hq, wq := (hp+s-1)/s, (wp+s-1)/s
-	plane, k := hq*wq, g.ho*wq
-	// A's rows at the phases' width (in place when it already is).
-	rowsA := a.Data
-	if wq != g.wo {
-		buf := getBackwardScratch(a.N * m * k)
-		defer putBackwardScratch(buf)
-		rowsA = *buf
-		parallelChannels(a.N*m, func(i int) {
-			src, dst := a.Data[i*g.ho*g.wo:(i+1)*g.ho*g.wo], rowsA[i*k:(i+1)*k]
-			for y := 0; y < g.ho; y++ {
-				copy(dst[y*wq:y*wq+g.wo], src[y*g.wo:(y+1)*g.wo])
-				clear(dst[y*wq+g.wo : (y+1)*wq])
-			}
-		})
-	}
-	// A 1×1 kernel at stride 1 without padding reads x itself.
-	direct := g.identity()
+	plane := hq * wq
+	// A's rows: row i is images 0..N−1 of channel i, each a plane.
+	abuf := getBackwardScratch(m * nImg * plane)
+	defer putBackwardScratch(abuf)
+	rowsA := *abuf
+	parallelChannels(m*nImg, func(j int) {
+		i, n := j/nImg, j%nImg
+		src, dst := a.Plane(n, i), rowsA[j*plane:(j+1)*plane]
+		for y := 0; y < g.ho; y++ {
+			copy(dst[y*wq:y*wq+g.wo], src[y*g.wo:(y+1)*g.wo])
+			clear(dst[y*wq+g.wo : (y+1)*wq])
+		}
+		clear(dst[g.ho*wq:])
+	})
+	// Images per DotRows call: the phase planes of all channels of a
+	// group stay within planeBudget (split between the threads).
+	group := max(1, min(nImg, planeBudget/(s*s*g.c*plane)))
 	threads := min(gemm.MaxThreads(), g.c)
 	gemm.Parallel(threads, func(t int) {
 		c0, c1 := t*g.c/threads, (t+1)*g.c/threads
 		nc := c1 - c0
-		var planes []float32
-		if !direct {
-			// s² phases of nc planes, and one row of slack: the last
-			// tap's run may end up to (kw−1)·d/s values past its plane.
-			buf := getBackwardScratch(s*s*nc*plane + wq)
-			defer putBackwardScratch(buf)
-			planes = *buf
-			clear(planes[s*s*nc*plane:])
-		}
+		// s² phases of nc channels of group planes, and one plane of
+		// slack: the last image's runs end up to one plane past it.
+		used := s * s * nc * group * plane
+		buf := getBackwardScratch(used + plane)
+		defer putBackwardScratch(buf)
+		planes := *buf
+		clear(planes[used:])
 		aoff, boff := make([]int, m), make([]int, nc*kk)
-		for n := 0; n < a.N; n++ {
+		for n0 := 0; n0 < nImg; n0 += group {
+			gn := min(group, nImg-n0)
+			g.phases(planes, x, n0, gn, c0, c1, hq, wq)
 			for i := range aoff {
-				aoff[i] = (n*m + i) * k
+				aoff[i] = (i*nImg + n0) * plane
 			}
-			if direct {
-				planes = x.Data
-				for r := range boff {
-					boff[r] = (n*g.c + c0 + r) * plane
-				}
-			} else {
-				g.phases(planes, x, n, c0, c1, hq, wq)
-				for r := range boff {
-					ch, ky, kx := r/kk, r%kk/g.kw, r%g.kw
-					phase := (ky*d%s)*s + kx*d%s
-					boff[r] = (phase*nc+ch)*plane + ky*d/s*wq + kx*d/s
-				}
+			for r := range boff {
+				ch, ky, kx := r/kk, r%kk/g.kw, r%g.kw
+				phase := (ky*d%s)*s + kx*d%s
+				boff[r] = (phase*nc+ch)*gn*plane + ky*d/s*wq + kx*d/s
 			}
-			gemm.DotRows(c[c0*kk:], ldc, rowsA, aoff, planes, boff, k)
+			gemm.DotRows(c[c0*kk:], ldc, rowsA, aoff, planes, boff, gn*plane)
 		}
 	})
 }
 
-// phases writes channels [c0, c1) of image n of x, padded as g says
-// (reflect or zeros, and zeros beyond), into dst as s×s stride phases of
-// hq×wq planes: phase (ry, rx), channel c0+i at ((ry·s+rx)·(c1−c0) + i)
-// planes from the start, pixel (qy, qx) = padded pixel (qy·s+ry, qx·s+rx).
-func (g *patchGeom) phases(dst []float32, x *tensor.Tensor, n, c0, c1, hq, wq int) {
+// planeBudget bounds the phase planes patchProducts builds at once, in
+// floats (64 MiB).
+const planeBudget = 1 << 24
+
+// phases writes channels [c0, c1) of images [n0, n0+gn) of x, padded as g
+// says (reflect or zeros, and zeros beyond), into dst as s×s stride phases
+// of hq×wq planes: phase (ry, rx), channel c0+i, image n0+j is plane
+// ((ry·s+rx)·(c1−c0) + i)·gn + j, and its pixel (qy, qx) is the padded
+// pixel (qy·s+ry, qx·s+rx).
+func (g *patchGeom) phases(dst []float32, x *tensor.Tensor, n0, gn, c0, c1, hq, wq int) {
 	s, nc, plane := g.stride, c1-c0, hq*wq
 	mode := PadZeros
 	if g.reflect {
@@ -120,9 +121,9 @@ func (g *patchGeom) phases(dst []float32, x *tensor.Tensor, n, c0, c1, hq, wq in
 			if s == 1 {
 				lo, hi = min(g.pad, wq), min(g.pad+g.w, wq)
 			}
-			for i := 0; i < nc; i++ {
-				src := x.Plane(n, c0+i)
-				out := dst[((ry*s+rx)*nc+i)*plane:][:plane]
+			for i := 0; i < nc*gn; i++ {
+				src := x.Plane(n0+i%gn, c0+i/gn)
+				out := dst[((ry*s+rx)*nc*gn+i)*plane:][:plane]
 				for qy := 0; qy < hq; qy++ {
 					row := out[qy*wq : (qy+1)*wq]
 					iy, ok := padIndex(qy*s+ry-g.pad, g.h, mode)
