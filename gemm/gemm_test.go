@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -274,6 +276,37 @@ func TestParallel(t *testing.T) {
 				t.Fatalf("nested Parallel missed (%d,%d)", i, j)
 			}
 		}
+	}
+}
+
+// TestParallelHandoff runs many short Parallel calls back to back from
+// several goroutines at once, so parts go through spinning workers' slots,
+// the channel, new goroutines and the callers' take-backs: every part must
+// run exactly once.
+func TestParallelHandoff(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for call := 0; call < 2000; call++ {
+				parts := 2 + call%3
+				var hits [4]atomic.Int32
+				Parallel(parts, func(p int) { hits[p].Add(1) })
+				for p := 0; p < parts; p++ {
+					if h := hits[p].Load(); h != 1 {
+						errs <- fmt.Sprintf("call %d: part %d of %d ran %d times", call, p, parts, h)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
 
