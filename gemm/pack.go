@@ -83,6 +83,11 @@ func (p *PackedA) Rows() int { return p.m }
 // Cols returns k.
 func (p *PackedA) Cols() int { return p.k }
 
+// TileWidth is the number of columns of C its micro-kernel computes at
+// once (NR): products whose rows of C are not a multiple of it waste the
+// rest of their last tile.
+func (p *PackedA) TileWidth() int { return p.kern.nr }
+
 // packWith packs alpha·op(A) for kernel kern in K blocks of depth kc,
 // reusing p.data when it is large enough. Large matrices are packed by up
 // to threads goroutines, each taking a run of row panels.

@@ -166,6 +166,10 @@ var convShapes = []convShape{
 	{1, 257, 20, 5, 6, 3, 3, 1, 1, 1, PadReflect, true},
 	{1, 2, 3, 1, 1, 3, 3, 1, 1, 1, PadZeros, true},
 	{1, 3, 2, 2, 3, 3, 3, 1, 2, 1, PadReflect, true}, // pad ≥ size: mirrored twice
+	// Rows that fill the micro-kernel's tiles badly (34 = 32 + 2; 33 at
+	// stride 2): bands computed flat.
+	{2, 16, 24, 20, 34, 3, 3, 1, 1, 1, PadReflect, true},
+	{1, 8, 40, 9, 66, 3, 3, 2, 1, 1, PadReflect, true},
 	// Few output channels: the direct (indirect-GEMM) path.
 	{2, 64, 3, 19, 70, 7, 7, 1, 3, 1, PadReflect, true},
 	{1, 5, 4, 21, 9, 3, 3, 1, 2, 2, PadReflect, true},
