@@ -175,3 +175,50 @@ func BenchmarkDotRowsLaMa(b *testing.B) {
 	}
 	b.ReportMetric(2*float64(m*len(boff)*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// TestDotRowsSegments checks that DotRowsSegments sums exactly the
+// segments: values outside them are NaN and must not reach C.
+func TestDotRowsSegments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const m, n, k = 9, 14, 3000
+	segs := []Segment{{0, 700}, {1024, 1000}, {2100, 5}, {2500, 0}, {2600, 400}}
+	a, b := make([]float32, m*k), make([]float32, n*k)
+	for i := range a {
+		a[i] = float32(math.NaN())
+	}
+	for i := range b {
+		b[i] = float32(math.NaN())
+	}
+	for _, sg := range segs {
+		for q := sg.Start; q < sg.Start+sg.Len; q++ {
+			for i := 0; i < m; i++ {
+				a[i*k+q] = float32(rng.NormFloat64())
+			}
+			for j := 0; j < n; j++ {
+				b[j*k+q] = float32(rng.NormFloat64())
+			}
+		}
+	}
+	aoff, boff := make([]int, m), make([]int, n)
+	for i := range aoff {
+		aoff[i] = i * k
+	}
+	for j := range boff {
+		boff[j] = j * k
+	}
+	c := make([]float32, m*n)
+	DotRowsSegments(c, n, a, aoff, b, boff, segs)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var want float64
+			for _, sg := range segs {
+				for q := sg.Start; q < sg.Start+sg.Len; q++ {
+					want += float64(a[i*k+q]) * float64(b[j*k+q])
+				}
+			}
+			if d := math.Abs(float64(c[i*n+j]) - want); !(d < 1e-4) {
+				t.Fatalf("c[%d, %d] = %v, want %v", i, j, c[i*n+j], want)
+			}
+		}
+	}
+}

@@ -243,18 +243,20 @@ func gen(b *bytes.Buffer, s shape) {
 
 // genDot writes a dot-product kernel (dot.go): mr rows of A by nr rows of
 // B, both read in place along K, one zmm accumulator of 16 lane sums per
-// pair, added to acc at the end.
+// pair. flags&1: start from the lane sums in acc; flags&2: add each
+// pair's lane sum (halves added pairwise, as sumLanes does) to C instead
+// of storing the lanes back to acc.
 //
-//	func name(nv int, a *float32, aoff *int, b *float32, boff *int, acc *float32, tail int)
+//	func name(nv int, a *float32, aoff *int, b *float32, boff *int, acc *float32, tail, flags int, c *float32, ldc int)
 func genDot(b *bytes.Buffer, name string, mr, nr int) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	aRegs := []string{"R8", "R9", "R10", "R11"}[:mr]
 	bRegs := []string{"R12", "R13", "R14", "SI", "DI", "BX"}[:nr]
-	if mr*nr+mr+2 > 32 {
+	if mr*nr+mr+2 > 30 {
 		log.Fatalf("%s: %d accumulators do not fit", name, mr*nr)
 	}
-	fmt.Fprintf(b, "\n// func %s(nv int, a *float32, aoff *int, b *float32, boff *int, acc *float32, tail int)\n", name)
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	fmt.Fprintf(b, "\n// func %s(nv int, a *float32, aoff *int, b *float32, boff *int, acc *float32, tail, flags int, c *float32, ldc int)\n", name)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-80\n", name)
 	rows := func(base, offs string, regs []string) {
 		p("MOVQ %s, AX", base)
 		p("MOVQ %s, DX", offs)
@@ -297,9 +299,41 @@ func genDot(b *bytes.Buffer, name string, mr, nr int) {
 	body("VMOVUPS.Z")
 	fmt.Fprintf(b, "store:\n")
 	p("MOVQ acc+40(FP), AX")
+	p("MOVQ flags+56(FP), CX")
+	p("TESTQ $1, CX")
+	p("JZ fresh")
 	for r := 0; r < mr*nr; r++ {
 		p("VADDPS %d(AX), Z%d, Z%d", 64*r, r, r)
+	}
+	fmt.Fprintf(b, "fresh:\n")
+	p("TESTQ $2, CX")
+	p("JNZ final")
+	for r := 0; r < mr*nr; r++ {
 		p("VMOVUPS Z%d, %d(AX)", r, 64*r)
+	}
+	p("VZEROUPPER")
+	p("RET")
+	fmt.Fprintf(b, "final:\n")
+	p("MOVQ c+64(FP), DI")
+	p("MOVQ ldc+72(FP), BX")
+	p("SHLQ $2, BX")
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			r := i*nr + j
+			p("VEXTRACTF64X4 $1, Z%d, Y30", r)
+			p("VADDPS Y30, Y%d, Y%d", r, r)
+			p("VEXTRACTF32X4 $1, Y%d, X30", r)
+			p("VADDPS X30, X%d, X%d", r, r)
+			p("VMOVHLPS X%d, X%d, X30", r, r)
+			p("VADDPS X30, X%d, X%d", r, r)
+			p("VMOVSHDUP X%d, X30", r)
+			p("VADDSS X30, X%d, X%d", r, r)
+			p("VADDSS %d(DI), X%d, X%d", 4*j, r, r)
+			p("VMOVSS X%d, %d(DI)", r, 4*j)
+		}
+		if i < mr-1 {
+			p("ADDQ BX, DI")
+		}
 	}
 	p("VZEROUPPER")
 	p("RET")

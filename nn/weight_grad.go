@@ -71,6 +71,7 @@ func (g *patchGeom) patchProducts(c []float32, ldc int, a, x *tensor.Tensor) {
 		planes := *buf
 		clear(planes[used:])
 		aoff, boff := make([]int, m), make([]int, nc*kk)
+		var segs []gemm.Segment
 		for n0 := 0; n0 < nImg; n0 += group {
 			gn := min(group, nImg-n0)
 			g.phases(planes, x, n0, gn, c0, c1, hq, wq)
@@ -82,7 +83,12 @@ func (g *patchGeom) patchProducts(c []float32, ldc int, a, x *tensor.Tensor) {
 				phase := (ky*d%s)*s + kx*d%s
 				boff[r] = (phase*nc+ch)*gn*plane + ky*d/s*wq + kx*d/s
 			}
-			gemm.DotRows(c[c0*kk:], ldc, rowsA, aoff, planes, boff, gn*plane)
+			// Each image's rows past g.ho are zeros of A: skipped.
+			segs = segs[:0]
+			for j := 0; j < gn; j++ {
+				segs = append(segs, gemm.Segment{Start: j * plane, Len: g.ho * wq})
+			}
+			gemm.DotRowsSegments(c[c0*kk:], ldc, rowsA, aoff, planes, boff, segs)
 		}
 	})
 }
