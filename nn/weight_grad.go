@@ -31,9 +31,9 @@ var useDotRows = gemm.FastDot()
 // patchProducts adds c[i*ldc + r] += Σ_{n, q} a[n, i, q] · cols(x[n])[r, q]
 // for the patch geometry g: a is (N, M, g.ho, g.wo), x is (N, g.c, g.h,
 // g.w) and r runs over the g.c·g.kh·g.kw patch rows. Images are laid end
-// to end (A's row i of image n is zero past its g.ho rows, up to the
-// phase plane's size), so one DotRows call covers a group of images and
-// its lane sums are reduced once. The channels of x are split between
+// to end, a phase plane apart (A's rows of an image are the first g.ho of
+// its plane; the segments of the DotRows call skip the rest), so one call
+// covers a group of images and its lane sums are reduced once. The channels of x are split between
 // threads, each writing its own columns of c; the groups do not depend on
 // the split, so every value is summed in the same order whatever the
 // thread count.
@@ -54,7 +54,6 @@ func (g *patchGeom) patchProducts(c []float32, ldc int, a, x *tensor.Tensor) {
 			copy(dst[y*wq:y*wq+g.wo], src[y*g.wo:(y+1)*g.wo])
 			clear(dst[y*wq+g.wo : (y+1)*wq])
 		}
-		clear(dst[g.ho*wq:])
 	})
 	// Images per DotRows call: the phase planes of all channels of a
 	// group stay within planeBudget (split between the threads).
@@ -63,10 +62,11 @@ func (g *patchGeom) patchProducts(c []float32, ldc int, a, x *tensor.Tensor) {
 	gemm.Parallel(threads, func(t int) {
 		c0, c1 := t*g.c/threads, (t+1)*g.c/threads
 		nc := c1 - c0
-		// s² phases of nc channels of group planes, and one plane of
-		// slack: the last image's runs end up to one plane past it.
+		// s² phases of nc channels of group planes, and one row of
+		// slack: the last image's runs end up to (kw−1)·d/s values past
+		// its plane, where A is zero (B must be finite there).
 		used := s * s * nc * group * plane
-		buf := getBackwardScratch(used + plane)
+		buf := getBackwardScratch(used + wq)
 		defer putBackwardScratch(buf)
 		planes := *buf
 		clear(planes[used:])
