@@ -69,17 +69,18 @@ func (c *Conv2D) Backward(dSrc *tensor.Tensor, dW, dBias []float32, src, ddst *t
 	ck, p := g.rows(), ho*wo
 	if g.identity() {
 		// A 1×1 convolution with stride 1 and no padding: cols(src) is src.
+		if dW != nil && useDotRows {
+			g.patchProducts(dW, ck, ddst, src)
+			dW = nil // done
+		}
 		for n := 0; n < src.N; n++ {
 			x, dy := src.Channels(n, 0, c.InC), ddst.Channels(n, 0, c.OutC)
-			if dW != nil && !useDotRows {
+			if dW != nil {
 				gemm.Sgemm(false, true, c.OutC, ck, p, 1, dy, p, x, p, 1, dW, ck)
 			}
 			if dSrc != nil {
 				gemm.Sgemm(true, false, ck, p, c.OutC, 1, c.Weight, ck, dy, p, 1, dSrc.Channels(n, 0, c.InC), p)
 			}
-		}
-		if dW != nil && useDotRows {
-			g.patchProducts(dW, ck, ddst, src)
 		}
 		return
 	}
