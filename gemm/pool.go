@@ -67,7 +67,7 @@ func Parallel(parts int, fn func(part int)) {
 	var wg sync.WaitGroup
 	wg.Add(parts - 1)
 	tasks := make([]task, parts-1)
-	var placed [maxWorkers]int8 // worker w holds tasks[placed[w]-1]
+	var placed [maxWorkers]int // worker w holds tasks[placed[w]-1]
 	next := 0                   // the next worker to try
 	for t := 1; t < parts; t++ {
 		tk := &tasks[t-1]
@@ -76,7 +76,7 @@ func Parallel(parts int, fn func(part int)) {
 		for ; next < int(numWorkers.Load()) && !handed; next++ {
 			w := &workers[next]
 			if w.awake.Load() && w.slot.CompareAndSwap(nil, tk) {
-				placed[next] = int8(t)
+				placed[next] = t
 				handed = true
 			}
 		}
