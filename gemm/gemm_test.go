@@ -256,7 +256,7 @@ func TestSgemmPanics(t *testing.T) {
 }
 
 func TestParallel(t *testing.T) {
-	for _, parts := range []int{0, 1, 2, 7, 100} {
+	for _, parts := range []int{0, 1, 2, 7, 100, 300} {
 		hits := make([]int, parts)
 		Parallel(parts, func(p int) { hits[p]++ })
 		for p, h := range hits {
