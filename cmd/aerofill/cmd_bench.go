@@ -102,6 +102,7 @@ func cmdBench(args []string, stdout io.Writer) error {
 // benchTrain times training steps of w's architecture (train.Step) and
 // ends with the line train_step_ms_median=<ms>.
 func benchTrain(stdout io.Writer, w *lama.Weights, size, batch, warmup, runs int) error {
+	trainingGC()
 	c := w.Config
 	if size%c.Multiple() != 0 {
 		return usagef("--size %d is not a multiple of %d", size, c.Multiple())

@@ -66,6 +66,7 @@ func cmdExperiment(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	trainingGC()
 	if err := setThreads(*threads); err != nil {
 		return err
 	}

@@ -61,6 +61,7 @@ func cmdTrain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	trainingGC()
 	if err := setThreads(*threads); err != nil {
 		return err
 	}

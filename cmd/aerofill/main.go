@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -133,6 +134,18 @@ func parseFlags(fs *flag.FlagSet, usageLine string, args []string, stdout io.Wri
 		}
 		operands = append(operands, args[0])
 		args = args[1:]
+	}
+}
+
+// trainingGC lowers the garbage collector's target for training, unless
+// GOGC is set: a step repacks every weight and recycles large scratch
+// buffers, and at the default GOGC=100 the heap grows to twice the live
+// activations between collections. lama-fourier at 256², batch 4, peak
+// RSS after 4 steps: 3.47 GB at GOGC=100, 2.55 GB at 25, with no slower
+// steps (the heap is a few large pointer-free buffers: marking is cheap).
+func trainingGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
 	}
 }
 
