@@ -35,9 +35,9 @@ func TestDefaultLoads(t *testing.T) {
 
 // minMargin is the least whole-image PSNR lead (dB) over the best
 // classical filler the shipped model must keep on the held-out chips with
-// line and stroke damage (measured: +0.37 dB over IDW, the best of them;
+// line and stroke damage (measured: +0.40 dB over IDW, the best of them;
 // MODEL_CARD.md).
-const minMargin = 0.25
+const minMargin = 0.30
 
 // TestDefaultBeatsFillers restores the chips that training held out
 // (every 10th of each source, as train --val-every 10 splits them) with
