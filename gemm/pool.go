@@ -68,7 +68,7 @@ func Parallel(parts int, fn func(part int)) {
 	wg.Add(parts - 1)
 	tasks := make([]task, parts-1)
 	var placed [maxWorkers]int // worker w holds tasks[placed[w]-1]
-	next := 0                   // the next worker to try
+	next := 0                  // the next worker to try
 	for t := 1; t < parts; t++ {
 		tk := &tasks[t-1]
 		*tk = task{fn: fn, part: t, wg: &wg}
