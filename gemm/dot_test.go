@@ -83,13 +83,7 @@ func TestDotRowsIndependentOfNeighbours(t *testing.T) {
 	for i := range b {
 		b[i] = float32(rng.NormFloat64())
 	}
-	aoff, boff := make([]int, m), make([]int, n)
-	for i := range aoff {
-		aoff[i] = i * k
-	}
-	for j := range boff {
-		boff[j] = j * k
-	}
+	aoff, boff := strided(m, k), strided(n, k)
 	all := make([]float32, m*n)
 	DotRows(all, n, a, aoff, b, boff, k)
 	for _, cut := range [][2]int{{0, 1}, {5, 6}, {7, 17}, {3, 40}} {
@@ -175,13 +169,7 @@ func TestDotRowsSegments(t *testing.T) {
 			}
 		}
 	}
-	aoff, boff := make([]int, m), make([]int, n)
-	for i := range aoff {
-		aoff[i] = i * k
-	}
-	for j := range boff {
-		boff[j] = j * k
-	}
+	aoff, boff := strided(m, k), strided(n, k)
 	c := make([]float32, m*n)
 	DotRowsSegments(c, n, a, aoff, b, boff, segs)
 	for i := 0; i < m; i++ {
@@ -197,4 +185,13 @@ func TestDotRowsSegments(t *testing.T) {
 			}
 		}
 	}
+}
+
+// strided returns the offsets 0, stride, 2·stride, … of n rows.
+func strided(n, stride int) []int {
+	offs := make([]int, n)
+	for i := range offs {
+		offs[i] = i * stride
+	}
+	return offs
 }
