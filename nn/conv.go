@@ -647,8 +647,9 @@ func flatBetter(wo, rows, pq, nr int) bool {
 
 // copyOutFlat copies a flat band (channel stride ldcs, row stride pq) into
 // c (channel stride ldc, row stride wo); with post, it also does the parts
-// of ep the GEMM left out: accumulation onto c, the activation, the
-// residual (laid out like c).
+// of ep the GEMM left out (accumulation onto c, the activation, the
+// residual laid out like c) through scatterRow, as a transposed
+// convolution's phases do.
 func copyOutFlat(c []float32, ldc int, cs []float32, ldcs, pq, outC, rows, wo int, ep *Epilogue, post bool, res []float32) {
 	for o := 0; o < outC; o++ {
 		for r := 0; r < rows; r++ {
@@ -662,16 +663,7 @@ func copyOutFlat(c []float32, ldc int, cs []float32, ldcs, pq, outC, rows, wo in
 			if res != nil {
 				rrow = res[o*ldc+r*wo:][:wo]
 			}
-			for x, v := range src {
-				if ep.Accumulate {
-					v += dst[x]
-				}
-				v = ep.Act.apply(v)
-				if rrow != nil {
-					v += rrow[x]
-				}
-				dst[x] = v
-			}
+			scatterRow(dst, src, 0, 1, ep.Accumulate, ep.Act, rrow)
 		}
 	}
 }
